@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the built kernel once and capture its console.
+#   scripts/boot.sh <run> <xen-pv|native> <cpus> <bzImage> <initrd> [extra kernel args]
+# Environment: XP_MODE=tests|crash, TIMEOUT=seconds (default 300),
+# MEM=dom0/guest memory in MiB (default 1024).
+# Writes out/logs/<run>.console.log and out/logs/<run>.qemu-status.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+[ $# -ge 5 ] || die "usage: scripts/boot.sh <run> <xen-pv|native> <cpus> <bzImage> <initrd> [kernel args]"
+run=$1 kind=$2 cpus=$3 kernel=$4 initrd=$5
+shift 5
+extra="$*"
+timeout=${TIMEOUT:-300}
+mem=${MEM:-1024}
+mode=${XP_MODE:-tests}
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing; run 'make deps'."
+[ -f "$kernel" ] || die "no kernel image at $kernel; build first."
+[ -f "$initrd" ] || die "no initramfs at $initrd."
+mkdir -p "$OUT/logs"
+log=$OUT/logs/$run.console.log
+# Unknown name=value parameters reach /init as environment variables.
+args="oops=panic panic=1 XP_RUN=$kind XP_CPUS=$cpus XP_MODE=$mode $extra"
+# More busy vCPU threads than host cores make multi-threaded TCG collapse.
+if [ "$cpus" -gt "$(nproc)" ]; then accel=tcg,thread=single; else accel=tcg,thread=multi; fi
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$cpus" -nographic -nodefaults
+      -serial stdio -no-reboot -monitor none)
+case $kind in
+xen-pv)
+	xen=$OUT/xen-4.17.elf
+	[ -f /boot/xen-4.17-amd64.gz ] || die "Xen 4.17 is missing (/boot/xen-4.17-amd64.gz); run 'make deps'."
+	[ "$xen" -nt /boot/xen-4.17-amd64.gz ] || zcat /boot/xen-4.17-amd64.gz > "$xen"
+	# -initrd carries the multiboot modules; a comma inside a module's
+	# command line must be doubled.
+	qemu+=(-m $((mem + 512)) -kernel "$xen"
+	       -append "console=com1 com1=115200,8n1 dom0_mem=${mem}M dom0_max_vcpus=$cpus loglvl=all guest_loglvl=all"
+	       -initrd "$kernel console=hvc0 ${args//,/,,},$initrd")
+	;;
+native)
+	qemu+=(-m "$mem" -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 $args")
+	;;
+*) die "unknown run kind $kind (xen-pv or native)" ;;
+esac
+echo "    boot $run: $kind, $cpus vCPUs, mode=$mode, timeout ${timeout}s, console $log"
+set +e
+timeout --foreground -k 10 "$timeout" "${qemu[@]}" < /dev/null > "$log" 2>&1
+status=$?
+set -e
+echo "$status" > "$OUT/logs/$run.qemu-status"

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Prepare the scratch tree (pristine base + patches/ applied with git am) and
+# build it out of tree with LLVM=1 and Rust.
+#
+#   scripts/build.sh [tree|config|kernel|all]
+#
+# Environment: KDIR=/path/to/linux uses that tree as base (never modified; it
+# is copied), OUT=dir (default ./out), SERIES=N applies only the first N
+# patches of patches/series, BUILD=dir overrides the build directory.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+what=${1:-all}
+SRC=${SRC:-$OUT/src}
+BUILD=${BUILD:-$OUT/build}
+FRAGMENTS=${FRAGMENTS:-"$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config $TOP/configs/xenpv-ptep.config"}
+MAKE_ARGS=(LLVM=1 RUSTC="$RUSTC" BINDGEN="$BINDGEN" -j"$(nproc)")
+
+check_tools() {
+	local t missing=()
+	for t in clang ld.lld llvm-ar "$RUSTC" "$BINDGEN" git make bc flex bison perl python3; do
+		command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+	done
+	[ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]}. Run 'make deps' (scripts/deps.sh) first; it installs them."
+}
+
+base_dir() {
+	if [ -n "${KDIR:-}" ]; then
+		[ -d "$KDIR" ] || die "KDIR=$KDIR is not a directory."
+		[ -f "$KDIR/Makefile" ] && [ -f "$KDIR/scripts/kconfig/merge_config.sh" ] &&
+			[ -d "$KDIR/arch/x86/xen" ] ||
+			die "KDIR=$KDIR is not a Linux source tree (no Makefile, scripts/kconfig/merge_config.sh or arch/x86/xen)."
+		(cd "$KDIR" && pwd)
+	else
+		[ -f "$CACHE/base/.complete" ] ||
+			die "the base tree is not in $CACHE/base. Run 'make deps' (scripts/deps.sh) to download Debian's linux-source-7.3, or pass KDIR=/path/to/linux."
+		echo "$CACHE/base/linux"
+	fi
+}
+
+# Identify the base: Debian package version, or the user's tree's git
+# describe / kernelversion, plus its path.
+base_id() {
+	local b=$1
+	if [ -z "${KDIR:-}" ]; then
+		echo "linux-source-7.3 $(cat "$CACHE/base/VERSION") ($b)"
+	else
+		local v
+		v=$(make -s -C "$b" kernelversion 2>/dev/null || echo unknown)
+		if git -C "$b" rev-parse HEAD >/dev/null 2>&1; then
+			echo "$v $(git -C "$b" describe --always --dirty 2>/dev/null) ($b)"
+		else
+			echo "$v ($b)"
+		fi
+	fi
+}
+
+series_list() {
+	local n=${SERIES:-}
+	local list
+	list=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series")
+	if [ -n "$n" ]; then
+		echo "$list" | head -n "$n"
+	else
+		echo "$list"
+	fi
+}
+
+prepare_tree() {
+	local base id stamp want
+	base=$(base_dir)
+	id=$(base_id "$base")
+	mkdir -p "$OUT"
+	want=$( { echo "$id"; for p in $(series_list); do
+		[ -f "$TOP/patches/$p" ] || die "patches/series names $p, but patches/$p does not exist."
+		sha1sum "$TOP/patches/$p"; done; } | sha1sum | cut -d' ' -f1)
+	stamp=$SRC/.xp-tree-stamp
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+		echo "    tree: $id, $(series_list | wc -l) patches, unchanged"
+		return
+	fi
+	stage_start "tree: pristine copy of $id"
+	if [ ! -f "$SRC/.xp-base-id" ] || [ "$(cat "$SRC/.xp-base-id")" != "$id" ]; then
+		rm -rf "$SRC" "$SRC.tmp" "$BUILD"
+		mkdir -p "$SRC.tmp"
+		# Copy without the user's .git and without in-tree build products.
+		tar -C "$base" --exclude=.git -cf - . | tar -C "$SRC.tmp" -xf -
+		(cd "$SRC.tmp" &&
+		 { [ ! -f .config ] || make -s mrproper >/dev/null; } &&
+		 git init -q -b base && git config user.name xenpv-ptep &&
+		 git config user.email xenpv-ptep@localhost &&
+		 git config core.autocrlf false && git add -A -f . &&
+		 git commit -q -m "base: $id" && git tag pristine) ||
+			die "could not make a git copy of the base tree $base."
+		echo "$id" > "$SRC.tmp/.xp-base-id"
+		mv "$SRC.tmp" "$SRC"
+	else
+		# Back to the pristine base; git only touches files that differ,
+		# so the build stays incremental.
+		(cd "$SRC" && { git am --abort >/dev/null 2>&1 || true; } &&
+		 git checkout -q -f -B series pristine && git clean -q -fdx -e .xp-base-id) ||
+			die "could not reset the scratch tree $SRC to the pristine base."
+	fi
+	rm -f "$stamp"
+	(cd "$SRC" && git checkout -q -f -B series pristine)
+	stage_end
+	stage_start "tree: git am patches/series"
+	local p n=0 err
+	for p in $(series_list); do
+		n=$((n + 1))
+		if ! err=$(cd "$SRC" && git am -q "$TOP/patches/$p" 2>&1); then
+			(cd "$SRC" && git am --abort >/dev/null 2>&1; git checkout -q -f -B series pristine)
+			die "patch $n, patches/$p, does not apply to $id with git am: $(echo "$err" | head -n 5 | tr '\n' ' ')The scratch tree was reset to the pristine base; nothing was built."
+		fi
+	done
+	echo "$want" > "$stamp"
+	{ echo "base: $id"; echo "series:"; (cd "$SRC" && git log --oneline pristine..HEAD); } > "$OUT/base.txt"
+	stage_end "$n patches applied"
+	echo "    base: $id"
+}
+
+configure() {
+	local want stamp=$BUILD/.xp-config-stamp
+	want=$( { (cd "$SRC" && git rev-parse HEAD); cat $FRAGMENTS; } | sha1sum | cut -d' ' -f1)
+	if [ -f "$stamp" ] && [ -f "$BUILD/.config" ] && [ "$(cat "$stamp")" = "$want" ]; then
+		echo "    config: unchanged"
+		return
+	fi
+	stage_start "config: tinyconfig + $(for f in $FRAGMENTS; do basename "$f"; done | tr '\n' ' ')"
+	rm -f "$stamp"
+	mkdir -p "$BUILD"
+	local log=$OUT/logs/config.log
+	mkdir -p "$OUT/logs"
+	{
+		make -C "$SRC" O="$BUILD" "${MAKE_ARGS[@]}" tinyconfig &&
+		(cd "$BUILD" && "$SRC/scripts/kconfig/merge_config.sh" -m -O "$BUILD" "$BUILD/.config" $FRAGMENTS) &&
+		make -C "$SRC" O="$BUILD" "${MAKE_ARGS[@]}" olddefconfig
+	} > "$log" 2>&1 || die "kernel configuration failed; see $log"
+	# Every option a fragment asks for must have survived olddefconfig.
+	local f line opt dropped=()
+	for f in $FRAGMENTS; do
+		while IFS= read -r line; do
+			case "$line" in
+			CONFIG_*=*) grep -qxF -- "$line" "$BUILD/.config" || dropped+=("$line (got: $(grep -E "^(# )?${line%%=*}[= ]" "$BUILD/.config" || echo unset))") ;;
+			"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}
+				! grep -q "^$opt=" "$BUILD/.config" || dropped+=("$line (got: $(grep "^$opt=" "$BUILD/.config"))") ;;
+			esac
+		done < "$f"
+	done
+	if [ ${#dropped[@]} -gt 0 ]; then
+		printf '    dropped: %s\n' "${dropped[@]}" >&2
+		die "${#dropped[@]} option(s) asked for by configs/ were dropped by olddefconfig (missing dependency or unknown to this tree); see the list above."
+	fi
+	echo "$want" > "$stamp"
+	stage_end
+}
+
+build_kernel() {
+	local log=$OUT/logs/build.log before after
+	before=$(stat -c %Y "$BUILD/vmlinux" 2>/dev/null || echo none)
+	stage_start "build: make LLVM=1 bzImage (O=${BUILD#$TOP/})"
+	if ! make -C "$SRC" O="$BUILD" "${MAKE_ARGS[@]}" bzImage > "$log" 2>&1; then
+		grep -E "error|Error" "$log" | head -n 20 >&2
+		die "kernel build failed; full log: $log"
+	fi
+	after=$(stat -c %Y "$BUILD/vmlinux")
+	if grep -qE "warning:" "$log"; then
+		echo "    build warnings:"; grep -E "warning:" "$log" | head -n 10
+	fi
+	if [ "$before" = "$after" ]; then stage_end "up to date, kernel not rebuilt"; else stage_end "built"; fi
+}
+
+check_tools
+case "$what" in
+tree) prepare_tree ;;
+config) prepare_tree; configure ;;
+kernel|all) prepare_tree; configure; build_kernel ;;
+*) die "usage: scripts/build.sh [tree|config|kernel|all]" ;;
+esac

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything the project needs, idempotently: Debian packages (QEMU
+# from bookworm-backports), bindgen-cli from crates.io, and Debian's
+# linux-source-7.3 unpacked into a cache outside the work tree.
+#
+# No registry host is named here: apt sources are derived from the first
+# stanza of the machine's own /etc/apt/sources.list.d/debian.sources.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+APT_PKGS="clang-19 lld-19 llvm-19 libclang-19-dev rustc-web rust-web-src bc bison
+flex libelf-dev libssl-dev cpio xen-hypervisor-4.17-amd64 busybox-static
+e2fsprogs python3 make git xz-utils gzip perl"
+QEMU_PKGS="qemu-system-x86 qemu-system-common qemu-system-data seabios ipxe-qemu"
+BINDGEN_VERSION=${BINDGEN_VERSION:-0.73.2}
+SRC_PKG=${SRC_PKG:-linux-source-7.3}
+
+debian_stanza() {
+	# First deb822 stanza of the system's Debian sources, with Suites replaced.
+	local suite=$1 src=/etc/apt/sources.list.d/debian.sources
+	[ -r "$src" ] || die "cannot derive apt sources: $src is missing (this project expects a Debian 12 machine whose apt sources are in deb822 form)"
+	awk -v s="$suite" 'BEGIN{done=0} /^[[:space:]]*$/{ if (seen) exit } /^#/{next}
+		{ seen=1; if ($1=="Suites:") print "Suites: " s; else print }' "$src"
+}
+
+need_apt=0
+for p in $APT_PKGS $QEMU_PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || { need_apt=1; break; }
+done
+
+if [ "$need_apt" = 1 ]; then
+	stage_start "deps: apt packages"
+	bp=/etc/apt/sources.list.d/xenpv-ptep-bookworm-backports.sources
+	if [ ! -f "$bp" ]; then
+		debian_stanza bookworm-backports > "$bp.tmp" && mv "$bp.tmp" "$bp"
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null || die "apt-get update failed: the package registry is unreachable"
+	apt-get install -y -qq --no-install-recommends $APT_PKGS >/dev/null ||
+		die "apt-get install of the build packages failed"
+	apt-get install -y -qq --no-install-recommends -t bookworm-backports $QEMU_PKGS >/dev/null ||
+		die "apt-get install of QEMU from bookworm-backports failed"
+	stage_end
+fi
+
+if ! "$BINDGEN" --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
+	stage_start "deps: bindgen-cli $BINDGEN_VERSION"
+	cargo install --quiet --locked --version "$BINDGEN_VERSION" bindgen-cli >/dev/null 2>&1 ||
+		die "cargo install bindgen-cli $BINDGEN_VERSION failed"
+	stage_end
+fi
+
+# The base tree: linux-source-7.3 from trixie-backports, downloaded with a
+# private apt state so the system's apt configuration is not touched.
+if [ -z "${KDIR:-}" ] && [ ! -f "$CACHE/base/.complete" ]; then
+	stage_start "deps: $SRC_PKG from trixie-backports"
+	tmp=$CACHE/apt-private
+	rm -rf "$tmp" "$CACHE/base"
+	mkdir -p "$tmp/lists/partial" "$tmp/archives/partial" "$CACHE/base"
+	debian_stanza trixie-backports > "$tmp/sources.list.sources"
+	mv "$tmp/sources.list.sources" "$tmp/trixie-backports.sources"
+	mkdir -p "$tmp/sources.d" && mv "$tmp/trixie-backports.sources" "$tmp/sources.d/"
+	aopt=(-o Dir::Etc::sourcelist=/nonexistent -o Dir::Etc::sourceparts="$tmp/sources.d"
+	      -o Dir::State::Lists="$tmp/lists" -o Dir::Cache::archives="$tmp/archives"
+	      -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root -o Debug::NoLocking=1 -o APT::Get::List-Cleanup=0)
+	apt-get "${aopt[@]}" update -qq >/dev/null || die "apt-get update for trixie-backports failed"
+	(cd "$tmp" && apt-get "${aopt[@]}" download "$SRC_PKG" >/dev/null) ||
+		die "downloading $SRC_PKG failed"
+	deb=$(ls "$tmp"/${SRC_PKG}_*.deb | head -n1)
+	dpkg-deb -f "$deb" Version > "$CACHE/base/VERSION"
+	dpkg -x "$deb" "$tmp/x"
+	tar -C "$CACHE/base" -xf "$tmp"/x/usr/src/${SRC_PKG}.tar.xz
+	mv "$CACHE/base/$SRC_PKG" "$CACHE/base/linux"
+	rm -rf "$tmp"
+	touch "$CACHE/base/.complete"
+	stage_end
+fi

@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings for the project's scripts; sourced, not run.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${XENPV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xenpv-ptep}
+OUT=${OUT:-$TOP/out}
+export PATH=/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH
+RUSTC=${RUSTC:-/usr/bin/rustc}
+BINDGEN=${BINDGEN:-$HOME/.cargo/bin/bindgen}
+mkdir -p "$CACHE" "$OUT"
+
+die() {
+	printf '\nERROR: %s\n' "$*" >&2
+	exit 1
+}
+
+_stage_name=()
+_stage_t0=()
+stage_start() {
+	_stage_name+=("$1")
+	_stage_t0+=("$(date +%s.%N)")
+	printf '==> %s ...\n' "$1"
+}
+stage_end() {
+	local n=$((${#_stage_name[@]} - 1)) st=${1:-done}
+	local dt
+	dt=$(awk -v a="${_stage_t0[$n]}" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+	printf '<== %s: %s (%ss)\n' "${_stage_name[$n]}" "$st" "$dt"
+	unset "_stage_name[$n]" "_stage_t0[$n]"
+	_stage_name=("${_stage_name[@]}")
+	_stage_t0=("${_stage_t0[@]}")
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build, boot and judge.  Each argument is a run:
+#   name:kind:cpus[:mode[:expect-crash-regex]]
+# kind is xen-pv or native; mode is tests (default) or crash.  A run with an
+# expect-crash regex passes only if the judge saw that crash.
+# Prints the per-run verdicts and, last, "N passed, N failed, N skipped"
+# over every KUnit case, selftest and run verdict (plus the harness's own
+# tests when HARNESS_TESTS=1).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+T0=$(date +%s)
+
+[ $# -gt 0 ] || die "usage: scripts/run.sh name:kind:cpus[:mode[:expect-crash]]..."
+results=$OUT/results
+rm -rf "$results"
+mkdir -p "$results" "$OUT/logs"
+
+"$TOP/scripts/build.sh" all
+SRC=$OUT/src
+BUILD=$OUT/build
+kernel=$BUILD/arch/x86/boot/bzImage
+
+if [ "${HARNESS_TESTS:-0}" = 1 ]; then
+	stage_start "harness: judge tests on recorded console logs (no boot)"
+	python3 "$TOP/tests/test_judge.py" --ksrc "$SRC" --results "$results" || true
+	stage_end
+fi
+if [ "${BISECT_BUILD:-0}" = 1 ]; then
+	"$TOP/scripts/check-series.sh" --results "$results" || true
+fi
+
+stage_start "initramfs: busybox + selftests"
+"$TOP/scripts/initramfs.sh" "$SRC" "$OUT/initramfs.cpio.gz"
+stage_end
+
+rc=0
+for spec in "$@"; do
+	IFS=: read -r name kind cpus mode crash <<< "$spec"
+	mode=${mode:-tests}
+	stage_start "boot $name"
+	XP_MODE=$mode "$TOP/scripts/boot.sh" "$name" "$kind" "$cpus" "$kernel" "$OUT/initramfs.cpio.gz" ${XP_ARGS:-}
+	status=$(cat "$OUT/logs/$name.qemu-status")
+	jargs=(--log "$OUT/logs/$name.console.log" --run "$name" --expect "$kind" --cpus "$cpus"
+	       --qemu-status "$status" --timeout "${TIMEOUT:-300}" --ksrc "$SRC"
+	       --vmlinux "$BUILD/vmlinux" --results "$results" --expect-kunit)
+	[ -z "$crash" ] || jargs+=(--expect-crash "$crash")
+	if python3 "$TOP/scripts/judge.py" "${jargs[@]}"; then
+		stage_end "pass"
+	else
+		stage_end "FAIL"
+		rc=1
+	fi
+done
+
+python3 "$TOP/scripts/summary.py" "$results" --elapsed $(( $(date +%s) - T0 ))

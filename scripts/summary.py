@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Sum the results of every run and print the closing line.
+
+Counts every KUnit case and selftest of every run (as parsed by kunit.py),
+one verdict per run (crash/timeout/environment), and the harness's own
+tests.  The last line printed is "N passed, N failed, N skipped"; the exit
+status is 1 if anything failed.
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('results')
+    ap.add_argument('--elapsed', type=int, default=0)
+    a = ap.parse_args()
+    passed = failed = skipped = 0
+    rows = []
+    for path in sorted(glob.glob(os.path.join(a.results, '*.json'))):
+        if path.endswith(('.kunit.json', '.selftests.json')):
+            continue
+        with open(path) as f:
+            r = json.load(f)
+        if 'cases' in r and 'verdict' in r and 'kunit' in r:
+            # A boot: its test cases plus its verdict.
+            p = f = s = 0
+            for _, st in r['cases']:
+                if st == 'PASS':
+                    p += 1
+                elif st == 'SKIP':
+                    s += 1
+                else:
+                    f += 1
+            if r.get('expect_crash'):
+                # Tests cut short by the expected crash are not results.
+                p = f = s = 0
+            if r['verdict'] == 'pass':
+                p += 1
+            else:
+                f += 1
+            rows.append((r['run'], r['verdict'], r['summary'], p, f, s))
+        else:
+            # Harness / build checks: {"name":..., "cases": [[name, status], ...]}
+            p = sum(1 for _, st in r['cases'] if st == 'PASS')
+            s = sum(1 for _, st in r['cases'] if st == 'SKIP')
+            f = len(r['cases']) - p - s
+            bad = [n for n, st in r['cases'] if st not in ('PASS', 'SKIP')]
+            rows.append((r['name'], 'pass' if not f else 'fail',
+                         'all checks pass' if not f else 'failed: ' + ', '.join(bad[:5]), p, f, s))
+        passed, failed, skipped = passed + p, failed + f, skipped + s
+    print('==> summary' + (f' ({a.elapsed}s)' if a.elapsed else ''))
+    for name, verdict, summary, p, f, s in rows:
+        print(f'    {name:24} {verdict.upper():4}  {p:3} passed {f:3} failed {s:3} skipped  {summary}')
+    if not rows:
+        print('    no results')
+        failed += 1
+    print(f'{passed} passed, {failed} failed, {skipped} skipped')
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == '__main__':
+    main()

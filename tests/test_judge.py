@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Tests of scripts/judge.py on recorded console logs, without booting.
+
+Uses the real Xen PV consoles in ../shared/fixtures/console (copied into
+tests/fixtures/console) and variants of them made by editing lines, and
+checks the verdict and the reasons the judge gives.  Prints one TAP line per
+case and writes <results>/harness-judge.json for scripts/summary.py.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIX = os.path.join(HERE, 'fixtures', 'console')
+JUDGE = os.path.join(HERE, '..', 'scripts', 'judge.py')
+
+
+def read(name):
+    with open(os.path.join(FIX, name), 'rb') as f:
+        return f.read().decode(errors='replace')
+
+
+def xp_ok_tail(hyp='xen', gtype='PV', cpus=2, st_lines=None, done=True, poweroff=True):
+    """What our /init prints after 'Run /init as init process'."""
+    st = st_lines if st_lines is not None else [
+        '    TAP version 13', '    1..2',
+        '    ok 1 global.hypervisor_matches_run', '    ok 2 global.cpu_count_matches_run',
+        '    # Totals: pass:2 fail:0 xfail:0 xpass:0 skip:0 error:0', 'ok 1 xp_env']
+    out = ['Run /init as init process', 'XP-INIT: up 2.00 1.00 run=x mode=tests',
+           f'XP-INIT: hypervisor={hyp} guest_type={gtype} cpus={cpus}',
+           'XP-INIT: selftests begin', 'KTAP version 1', '1..1'] + st + ['XP-INIT: selftests end']
+    if done:
+        out.append('XP-INIT: done')
+    if poweroff:
+        out += ['reboot: Power down', '(XEN) Entering ACPI S5 state.']
+    return '\r\r\n'.join(out) + '\r\r\n'
+
+
+def xp_log(base='clean-kunit-poweroff.txt', **kw):
+    text = read(base)
+    head = text.split('Run /init as init process')[0]
+    return head + xp_ok_tail(**kw)
+
+
+def judge(text, ksrc, results, **opts):
+    with tempfile.NamedTemporaryFile('w', suffix='.log', delete=False) as f:
+        f.write(text)
+        path = f.name
+    args = [sys.executable, JUDGE, '--log', path, '--run', 'judge-test', '--ksrc', ksrc,
+            '--results', results, '--expect-kunit']
+    for k, v in opts.items():
+        if v is True:
+            args.append('--' + k.replace('_', '-'))
+        else:
+            args += ['--' + k.replace('_', '-'), str(v)]
+    res = subprocess.run(args, capture_output=True, text=True)
+    os.unlink(path)
+    with open(os.path.join(results, 'judge-test.json')) as f:
+        data = json.load(f)
+    return res.returncode, data, res.stdout
+
+
+def labels(data):
+    return {p['label'] for p in data['problems']}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--ksrc', required=True)
+    ap.add_argument('--results', required=True)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp()
+    cases = []
+
+    def case(name, fn):
+        try:
+            ok, why = fn()
+        except Exception as e:  # a broken test is a failed test
+            ok, why = False, f'exception: {e!r}'
+        cases.append((name, 'PASS' if ok else 'FAIL'))
+        print(f'{"ok" if ok else "not ok"} {len(cases)} {name}' + ('' if ok else f' # {why}'))
+
+    gen = dict(protocol='generic', expect='xen-pv')
+
+    def fixture(name, status, want_rc, want_labels=(), excerpt=None):
+        def fn():
+            rc, d, out = judge(read(name), a.ksrc, tmp, qemu_status=status, timeout=300, **gen)
+            if rc != want_rc:
+                return False, f'rc {rc}, want {want_rc}: {d["summary"]}'
+            missing = set(want_labels) - labels(d)
+            if missing:
+                return False, f'missing reasons {missing}, got {labels(d)}'
+            if excerpt and not re.search(excerpt, out):
+                return False, f'no console excerpt matching /{excerpt}/ in the report'
+            if want_rc and 'full log:' not in out:
+                return False, 'the report does not name the full log'
+            return True, ''
+        return fn
+
+    case('fixture clean-kunit-poweroff passes', fixture('clean-kunit-poweroff.txt', 0, 0))
+    case('fixture clean-stress-poweroff passes', fixture('clean-stress-poweroff.txt', 0, 0))
+    case('fixture oops-panic-xen-reboot fails although QEMU exited 0',
+         fixture('oops-panic-xen-reboot.txt', 0, 1, {'oops', 'panic', 'Xen crash', 'no power-off'},
+                 excerpt=r'\| .*lock|\| RIP: |\| Code: '))
+    case('fixture oops-then-hang-timeout fails with oops and timeout',
+         fixture('oops-then-hang-timeout.txt', 124, 1, {'oops', 'timeout'}, excerpt=r'\| .*Oops'))
+    case('fixture warn-multicall-hang-timeout fails with WARNING, multicall and incomplete KTAP',
+         fixture('warn-multicall-hang-timeout.txt', 124, 1,
+                 {'WARNING', 'Xen multicall failure', 'timeout', 'KUnit incomplete', 'no /init'},
+                 excerpt=r'multicalls\.c'))
+
+    def kunit_counts():
+        rc, d, _ = judge(read('clean-kunit-poweroff.txt'), a.ksrc, tmp, qemu_status=0, **gen)
+        return (d['kunit']['passed'] == 2 and d['kunit']['tests'] == 2,
+                f'kunit counts {d["kunit"]}')
+    case('KUnit cases of a clean log are counted by kunit.py parse', kunit_counts)
+
+    def xp(want_rc, want_labels=(), want=None, **kw):
+        opts = dict(expect='xen-pv', cpus=2, qemu_status=0)
+        opts.update({k: v for k, v in kw.items() if k in ('expect', 'cpus', 'qemu_status', 'expect_crash')})
+        logkw = {k: v for k, v in kw.items() if k not in opts}
+
+        def fn():
+            text = kw['text'] if 'text' in kw else xp_log(**{k: v for k, v in logkw.items() if k != 'text'})
+            rc, d, _ = judge(text, a.ksrc, tmp, **opts)
+            if rc != want_rc:
+                return False, f'rc {rc}, want {want_rc}: {d["summary"]}'
+            missing = set(want_labels) - labels(d)
+            if missing:
+                return False, f'missing reasons {missing}, got {labels(d)}'
+            if want and not want(d):
+                return False, f'unexpected result {d["cases"]} {d["selftests"]}'
+            return True, ''
+        return fn
+
+    case('xp protocol: complete run passes and counts selftests',
+         xp(0, want=lambda d: d['selftests']['passed'] == 2 and
+            ('selftests.xp_env.global.cpu_count_matches_run', 'PASS') in map(tuple, d['cases'])))
+    case('xp protocol: a failing selftest is counted as failed',
+         xp(0, st_lines=['    TAP version 13', '    1..1', '    not ok 1 global.x', 'not ok 1 xp_env'],
+            want=lambda d: d['selftests']['failed'] == 1))
+    case('xp protocol: selftests cut short (no end marker) fail the run',
+         xp(1, {'selftests'}, text=xp_log().replace('XP-INIT: selftests end', 'garbage')))
+    case('xp protocol: missing "XP-INIT: done" fails', xp(1, {'incomplete'}, done=False))
+    case('xp protocol: missing power-off fails', xp(1, {'no power-off'}, poweroff=False))
+    case('xen-pv run whose /init sees no Xen fails', xp(1, {'environment'}, hyp='none', gtype='none'))
+    case('native run that booted under Xen fails', xp(1, {'environment'}, expect='native'))
+    case('CPU count other than the run asked for fails', xp(1, {'environment'}, cpus=4))
+    case('QEMU timeout fails', xp(1, {'timeout'}, qemu_status=124))
+    case('lockdep report fails the run', xp(1, {'lockdep'}, text=xp_log().replace(
+        'XP-INIT: selftests end', 'WARNING: possible circular locking dependency detected\r\r\nXP-INIT: selftests end')))
+    case("expected crash caught passes", xp(
+        0, text=read('oops-panic-xen-reboot.txt'), expect_crash=r'BUG: unable to handle page fault'))
+    case('expected crash absent fails', xp(1, expect_crash=r'BUG: unable to handle page fault'))
+
+    with open(os.path.join(a.results, 'harness-judge.json'), 'w') as f:
+        json.dump({'name': 'harness-judge', 'cases': cases}, f, indent=2)
+    failed = sum(1 for _, s in cases if s != 'PASS')
+    print(f'# harness-judge: {len(cases) - failed} passed, {failed} failed')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
