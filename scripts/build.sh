@@ -78,7 +78,7 @@ prepare_tree() {
 		sha1sum "$TOP/patches/$p"; done; } | sha1sum | cut -d' ' -f1)
 	stamp=$SRC/.xp-tree-stamp
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-		echo "    tree: $id, $(series_list | wc -l) patches, unchanged"
+		echo "    tree: $id, $(series_list | grep -c .) patches, unchanged"
 		return
 	fi
 	stage_start "tree: pristine copy of $id"
