@@ -41,8 +41,12 @@ base_dir() {
 }
 
 # Identify the base: Debian package version, or the user's tree's git
-# describe / kernelversion, plus its path.
+# describe / kernelversion, plus its path and the scheme of the pristine
+# commit (bump it when that commit changes).
 base_id() {
+	echo "$(base_id_1 "$@") [pristine-v2]"
+}
+base_id_1() {
 	local b=$1
 	if [ -z "${KDIR:-}" ]; then
 		echo "linux-source-7.3 $(cat "$CACHE/base/VERSION") ($b)"
@@ -82,6 +86,9 @@ prepare_tree() {
 		return
 	fi
 	stage_start "tree: pristine copy of $id"
+	# The pristine commit has a fixed author, committer and date, so that
+	# the same base gives the same commit (the series' base-commit) on
+	# every machine.
 	if [ ! -f "$SRC/.xp-base-id" ] || [ "$(cat "$SRC/.xp-base-id")" != "$id" ]; then
 		rm -rf "$SRC" "$SRC.tmp" "$BUILD"
 		mkdir -p "$SRC.tmp"
@@ -92,7 +99,10 @@ prepare_tree() {
 		 git init -q -b base && git config user.name xenpv-ptep &&
 		 git config user.email xenpv-ptep@localhost &&
 		 git config core.autocrlf false && git add -A -f . &&
-		 git commit -q -m "base: $id" && git tag pristine) ||
+		 GIT_AUTHOR_NAME=xenpv-ptep GIT_AUTHOR_EMAIL=xenpv-ptep@localhost \
+		 GIT_COMMITTER_NAME=xenpv-ptep GIT_COMMITTER_EMAIL=xenpv-ptep@localhost \
+		 GIT_AUTHOR_DATE=2026-01-01T00:00:00+00:00 GIT_COMMITTER_DATE=2026-01-01T00:00:00+00:00 \
+		 git commit -q -m "base: ${id% (*}" && git tag pristine) ||
 			die "could not make a git copy of the base tree $base."
 		echo "$id" > "$SRC.tmp/.xp-base-id"
 		mv "$SRC.tmp" "$SRC"

@@ -42,7 +42,9 @@ fi
 # directory (incremental from one prefix to the next).
 for ((k = 1; k < n; k++)); do
 	stage_start "series: build with patches 1..$k of $n (${patches[$k-1]})"
-	if SERIES=$k SRC=$OUT/bisect/src BUILD=$OUT/bisect/build "$TOP/scripts/build.sh" kernel \
+	if SERIES=$k SRC=$OUT/bisect/src BUILD=$OUT/bisect/build \
+		FRAGMENTS="$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config" \
+		"$TOP/scripts/build.sh" kernel \
 		> "$OUT/logs/bisect-$k.log" 2>&1; then
 		add "builds with patches 1..$k" PASS
 		stage_end pass

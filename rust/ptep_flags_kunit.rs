@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit tests for `ptep_test_and_clear_flags()`, the paravirt MMU operation that clears
+//! flag bits of a live page-table entry, and for the page-table pinning order of
+//! `fork()`/`exec()`/`exit()` under Xen PV.
+//!
+//! The same suites run natively and as a Xen PV guest; a case that does not apply to the
+//! environment is reported as skipped, with the reason.
+
+use kernel::{
+    bindings,
+    mm::{
+        pte::{LockedPte, PteFlags},
+        MmWithUser, MmapReadGuard,
+    },
+    prelude::*,
+    uaccess::{UserPtr, UserSlice},
+};
+
+const PAGE_SIZE: usize = kernel::page::PAGE_SIZE;
+
+/// Marks the running KUnit case as skipped, with `reason`.
+fn skip(reason: &CStr) {
+    // SAFETY: `kunit_get_current_test()` may be called from any context.
+    let test = unsafe { bindings::kunit_get_current_test() };
+    if !test.is_null() {
+        // SAFETY: `test` is the running test, and `reason` is a valid NUL-terminated string
+        // that outlives the call (KUnit copies it).
+        unsafe { bindings::kunit_mark_skipped_reason(test, reason.as_char_ptr()) };
+    }
+}
+
+/// Returns whether the kernel runs as a Xen PV guest.
+fn xen_pv() -> bool {
+    // SAFETY: `ptep_test_xen_pv()` only reads boot-time state.
+    unsafe { bindings::ptep_test_xen_pv() }
+}
+
+/// Counters kept by the test-only hooks (`CONFIG_PTEP_TEST_HOOKS`).
+#[derive(Debug, Default, Clone, Copy)]
+struct Stats {
+    rmap_ptes: i64,
+    rmap_unpinned: i64,
+    op_inplace: i64,
+    op_hypercall: i64,
+}
+
+impl Stats {
+    fn read() -> Self {
+        let mut s = Self::default();
+        // SAFETY: The four pointers are valid for writes for the duration of the call.
+        unsafe {
+            bindings::ptep_test_stats_read(
+                &mut s.rmap_ptes,
+                &mut s.rmap_unpinned,
+                &mut s.op_inplace,
+                &mut s.op_hypercall,
+            )
+        };
+        s
+    }
+}
+
+/// A fresh user address space, pinned the way `fork()` pins one, used by this kthread until
+/// dropped.
+struct TestMm {
+    mm: *mut bindings::mm_struct,
+}
+
+impl TestMm {
+    fn attach() -> Result<Self> {
+        // SAFETY: Called from a KUnit kthread without an mm, as the hook requires; it returns
+        // null on failure.
+        let mm = unsafe { bindings::ptep_test_mm_attach() };
+        if mm.is_null() {
+            return Err(ENOMEM);
+        }
+        Ok(Self { mm })
+    }
+
+    fn mm(&self) -> &MmWithUser {
+        // SAFETY: `self.mm` has a user reference (from `mm_alloc()`) until `drop`.
+        unsafe { MmWithUser::from_raw(self.mm) }
+    }
+
+    /// Maps `npages` anonymous read-write pages and returns their address.
+    fn map(&self, npages: usize) -> Result<usize> {
+        // SAFETY: This kthread uses `self.mm`, into which `vm_mmap()` maps.
+        let addr = unsafe { bindings::ptep_test_mmap(npages * PAGE_SIZE) };
+        if addr == 0 {
+            return Err(ENOMEM);
+        }
+        Ok(addr)
+    }
+
+    /// Writes `byte` to the first byte of each of `npages` pages at `addr`.
+    fn touch(&self, addr: usize, npages: usize, byte: u8) -> Result {
+        for i in 0..npages {
+            let mut w = UserSlice::new(UserPtr::from_addr(addr + i * PAGE_SIZE), 1).writer();
+            w.write_slice(&[byte])?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TestMm {
+    fn drop(&mut self) {
+        // SAFETY: `self.mm` was attached to this kthread by `attach()` and is detached once.
+        unsafe { bindings::ptep_test_mm_detach(self.mm) };
+    }
+}
+
+/// Locks the pte of `addr` and checks that it is present.
+fn present_pte<'a>(guard: &'a MmapReadGuard<'_>, addr: usize) -> Result<LockedPte<'a>> {
+    let pte = guard.lock_pte(addr).ok_or(ENOMEM)?;
+    if !pte.flags(PteFlags::PRESENT).contains(PteFlags::PRESENT) {
+        return Err(EINVAL);
+    }
+    Ok(pte)
+}
+
+#[kunit_tests(ptep_flags_semantics)]
+mod semantics {
+    use super::*;
+
+    const AD: PteFlags = PteFlags::ACCESSED.union(PteFlags::DIRTY);
+
+    /// Clearing Accessed on a touched pte returns Accessed, clears it and nothing else, and a
+    /// second call returns nothing and writes nothing.
+    #[test]
+    fn clears_exactly_the_requested_bits() -> Result {
+        let t = TestMm::attach()?;
+        let addr = t.map(4)?;
+        t.touch(addr, 4, 0x5a)?;
+        let guard = t.mm().mmap_read_lock();
+        let mut pte = present_pte(&guard, addr)?;
+
+        let before = pte.raw();
+        assert_eq!(pte.flags(AD), AD, "a written page must be young and dirty");
+        assert_eq!(pte.test_and_clear_flags(PteFlags::ACCESSED), PteFlags::ACCESSED);
+        let after = pte.raw();
+        assert_eq!(after, before & !PteFlags::ACCESSED.bits());
+        assert!(pte.flags(PteFlags::DIRTY).contains(PteFlags::DIRTY));
+        assert!(pte.flags(PteFlags::RW).contains(PteFlags::RW));
+
+        // Idempotent: nothing left to clear, nothing written.
+        assert_eq!(pte.test_and_clear_flags(PteFlags::ACCESSED), PteFlags::EMPTY);
+        assert_eq!(pte.raw(), after);
+        Ok(())
+    }
+
+    /// Asking for several bits returns exactly those that were set.
+    #[test]
+    fn returns_only_bits_that_were_set() -> Result {
+        let t = TestMm::attach()?;
+        let addr = t.map(2)?;
+        t.touch(addr, 2, 1)?;
+        let guard = t.mm().mmap_read_lock();
+
+        let mut p0 = present_pte(&guard, addr)?;
+        let before = p0.raw();
+        assert_eq!(p0.test_and_clear_flags(AD), AD);
+        assert_eq!(p0.raw(), before & !AD.bits());
+        assert_eq!(p0.flags(AD), PteFlags::EMPTY);
+        drop(p0);
+
+        // Only Dirty set: asking for both returns Dirty alone.
+        let mut p1 = present_pte(&guard, addr + PAGE_SIZE)?;
+        assert_eq!(p1.test_and_clear_flags(PteFlags::ACCESSED), PteFlags::ACCESSED);
+        let before = p1.raw();
+        assert_eq!(p1.test_and_clear_flags(AD), PteFlags::DIRTY);
+        assert_eq!(p1.raw(), before & !PteFlags::DIRTY.bits());
+        // Flags that are not asked for are never touched.
+        assert!(p1.flags(PteFlags::PRESENT | PteFlags::RW).contains(PteFlags::PRESENT | PteFlags::RW));
+        Ok(())
+    }
+}
+
+#[kunit_tests(ptep_flags_no_lost_dirty)]
+mod no_lost_dirty {
+    use super::*;
+
+    const NPAGES: usize = 64;
+    const MIN_ROUNDS: i64 = 8;
+
+    /// Another CPU keeps writing to clean pages while this one clears Accessed on them
+    /// through the op in a loop: every page written must still be dirty at the end.
+    #[test]
+    fn dirty_survives_concurrent_young_clearing() -> Result {
+        // SAFETY: `ptep_test_online_cpus()` only reads a counter.
+        if unsafe { bindings::ptep_test_online_cpus() } < 2 {
+            skip(c"needs a second CPU to write concurrently");
+            return Ok(());
+        }
+        let t = TestMm::attach()?;
+        let addr = t.map(NPAGES)?;
+        t.touch(addr, NPAGES, 0)?;
+        {
+            // Start clean: the writer's first write to each page must set Dirty through the
+            // MMU, racing with the clearing below.  The writer's CPU has no TLB entry for
+            // this mm yet, so it cannot skip setting Dirty.
+            let guard = t.mm().mmap_read_lock();
+            for i in 0..NPAGES {
+                let mut pte = present_pte(&guard, addr + i * PAGE_SIZE)?;
+                pte.test_and_clear_flags(PteFlags::DIRTY);
+                assert_eq!(pte.flags(PteFlags::DIRTY), PteFlags::EMPTY);
+            }
+        }
+
+        // SAFETY: `t.mm` stays attached, with a user reference, until the writer is stopped
+        // below.
+        let w = unsafe { bindings::ptep_test_writer_start(t.mm, addr, NPAGES as _) };
+        if w.is_null() {
+            return Err(ENOMEM);
+        }
+        let mut cleared = 0u64;
+        let mut loops = 0u32;
+        // Bounded: at most 200000 passes over the pages.
+        while loops < 200_000 {
+            let guard = t.mm().mmap_read_lock();
+            for i in 0..NPAGES {
+                let mut pte = present_pte(&guard, addr + i * PAGE_SIZE)?;
+                if !pte.test_and_clear_flags(PteFlags::ACCESSED).is_empty() {
+                    cleared += 1;
+                }
+            }
+            drop(guard);
+            loops += 1;
+            if loops % 64 == 0 && cleared > (MIN_ROUNDS as u64) * (NPAGES as u64) {
+                break;
+            }
+        }
+        // SAFETY: `w` was returned by `ptep_test_writer_start()` and is stopped once.
+        let rounds = unsafe { bindings::ptep_test_writer_stop(w) };
+        assert!(rounds >= 1, "the writer made {} rounds", rounds);
+        assert!(cleared > 0, "no Accessed bit was ever cleared: the race was not exercised");
+
+        let guard = t.mm().mmap_read_lock();
+        let mut clean = 0;
+        for i in 0..NPAGES {
+            let pte = present_pte(&guard, addr + i * PAGE_SIZE)?;
+            if pte.flags(PteFlags::DIRTY).is_empty() {
+                clean += 1;
+            }
+        }
+        assert_eq!(clean, 0, "{} of {} written pages lost their Dirty bit", clean, NPAGES);
+        Ok(())
+    }
+}
+
+#[kunit_tests(ptep_flags_xen_states)]
+mod xen_states {
+    use super::*;
+
+    /// Runs the op on a scratch pte page in `state` and checks its result and the path it
+    /// took (in place, natively or trapped and emulated, or by hypercall).
+    fn check_state(state: bindings::ptep_test_l1_state, want_hypercall: bool) -> Result {
+        if !xen_pv() {
+            skip(c"not a Xen PV guest: pte pages have no pin state");
+            return Ok(());
+        }
+        let (mut ret, mut before, mut after) = (0, 0, 0);
+        let s0 = Stats::read();
+        // SAFETY: The three pointers are valid for writes for the duration of the call.
+        let err = unsafe {
+            bindings::ptep_test_xen_l1(
+                state,
+                PteFlags::ACCESSED.bits(),
+                &mut ret,
+                &mut before,
+                &mut after,
+            )
+        };
+        let s1 = Stats::read();
+        assert_eq!(err, 0);
+        assert_eq!(ret, PteFlags::ACCESSED.bits());
+        assert_eq!(after, before & !PteFlags::ACCESSED.bits());
+        assert_ne!(after & PteFlags::DIRTY.bits(), 0);
+        assert_eq!(s1.op_hypercall - s0.op_hypercall, i64::from(want_hypercall));
+        assert_eq!(s1.op_inplace - s0.op_inplace, i64::from(!want_hypercall));
+        Ok(())
+    }
+
+    #[test]
+    fn writable_pte_page() -> Result {
+        check_state(bindings::ptep_test_l1_state_PTEP_TEST_L1_WRITABLE, false)
+    }
+
+    /// The window of the 2007 race: a raw locked write faults here.
+    #[test]
+    fn read_only_unpinned_pte_page() -> Result {
+        check_state(bindings::ptep_test_l1_state_PTEP_TEST_L1_RO_UNPINNED, true)
+    }
+
+    #[test]
+    fn pinned_pte_page() -> Result {
+        check_state(bindings::ptep_test_l1_state_PTEP_TEST_L1_PINNED, false)
+    }
+}
+
+#[kunit_tests(ptep_flags_ordering)]
+mod ordering {
+    use super::*;
+
+    /// No rmap walk ever met a pte page that was not pinned.  At boot no walk has happened
+    /// yet; /init runs this suite again through debugfs after the fork/exit stress.
+    #[test]
+    fn rmap_walks_never_meet_unpinned_pte_pages() {
+        if !xen_pv() {
+            skip(c"not a Xen PV guest: pte pages are never pinned");
+            return;
+        }
+        let s = Stats::read();
+        if s.rmap_ptes == 0 {
+            skip(c"no rmap walk has looked at a pte yet");
+            return;
+        }
+        assert_eq!(s.rmap_unpinned, 0, "of {} ptes seen by rmap walks", s.rmap_ptes);
+    }
+}
