@@ -16,7 +16,7 @@ export KDIR OUT
 
 # Runs: name:kind:cpus[:mode[:expected crash]]
 RUNS_MAIN := xen-pv:xen-pv:2 native:native:2
-RUNS_CHECK := $(RUNS_MAIN) \
+RUNS_CHECK := $(RUNS_MAIN) xen-pv-4cpu:xen-pv:4 \
 	harness-crash:xen-pv:2:crash:sysrq\ triggered\ crash
 
 .PHONY: all deps build run check test-harness clean distclean help
@@ -46,3 +46,9 @@ clean:
 
 distclean: clean
 	rm -rf $${XENPV_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/xenpv-ptep}
+
+# Regenerate patches/ from the hand-written patches, rust/, Kconfig and
+# patches/cover-letter.txt (check-series.sh verifies it is up to date).
+patches:
+	@scripts/build.sh tree && scripts/gen-patches.sh
+.PHONY: patches

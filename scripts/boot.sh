@@ -15,13 +15,14 @@ extra="$*"
 timeout=${TIMEOUT:-300}
 mem=${MEM:-1024}
 mode=${XP_MODE:-tests}
+stress=${XP_STRESS_SECONDS:-8}
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing; run 'make deps'."
 [ -f "$kernel" ] || die "no kernel image at $kernel; build first."
 [ -f "$initrd" ] || die "no initramfs at $initrd."
 mkdir -p "$OUT/logs"
 log=$OUT/logs/$run.console.log
 # Unknown name=value parameters reach /init as environment variables.
-args="oops=panic panic=1 XP_RUN=$kind XP_CPUS=$cpus XP_MODE=$mode $extra"
+args="oops=panic panic=1 brd.rd_nr=1 brd.rd_size=65536 XP_RUN=$kind XP_CPUS=$cpus XP_MODE=$mode XP_STRESS_SECONDS=$stress $extra"
 # More busy vCPU threads than host cores make multi-threaded TCG collapse.
 if [ "$cpus" -gt "$(nproc)" ]; then accel=tcg,thread=single; else accel=tcg,thread=multi; fi
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$cpus" -nographic -nodefaults

@@ -16,11 +16,14 @@ what=${1:-all}
 SRC=${SRC:-$OUT/src}
 BUILD=${BUILD:-$OUT/build}
 FRAGMENTS=${FRAGMENTS:-"$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config $TOP/configs/xenpv-ptep.config"}
-MAKE_ARGS=(LLVM=1 RUSTC="$RUSTC" BINDGEN="$BINDGEN" -j"$(nproc)")
+# Rust is compiled through clippy-driver (CLIPPY=1), so lints show up as
+# build warnings; Debian's clippy matches Debian's rustc.
+MAKE_ARGS=(LLVM=1 RUSTC="$RUSTC" BINDGEN="$BINDGEN" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver
+	   -j"$(nproc)")
 
 check_tools() {
 	local t missing=()
-	for t in clang ld.lld llvm-ar "$RUSTC" "$BINDGEN" git make bc flex bison perl python3; do
+	for t in clang ld.lld llvm-ar "$RUSTC" "$BINDGEN" /usr/bin/clippy-driver git make bc flex bison perl python3; do
 		command -v "$t" >/dev/null 2>&1 || missing+=("$t")
 	done
 	[ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]}. Run 'make deps' (scripts/deps.sh) first; it installs them."
@@ -106,25 +109,29 @@ prepare_tree() {
 			die "could not make a git copy of the base tree $base."
 		echo "$id" > "$SRC.tmp/.xp-base-id"
 		mv "$SRC.tmp" "$SRC"
-	else
-		# Back to the pristine base; git only touches files that differ,
-		# so the build stays incremental.
-		(cd "$SRC" && { git am --abort >/dev/null 2>&1 || true; } &&
-		 git checkout -q -f -B series pristine && git clean -q -fdx -e .xp-base-id) ||
-			die "could not reset the scratch tree $SRC to the pristine base."
 	fi
 	rm -f "$stamp"
-	(cd "$SRC" && git checkout -q -f -B series pristine)
 	stage_end
+	# Apply the series in a separate worktree, then move the scratch tree
+	# from its current commit to the result: git rewrites only the files
+	# whose content changes, so the build stays incremental.  A patch that
+	# does not apply leaves the scratch tree as it was, and unstamped.
 	stage_start "tree: git am patches/series"
-	local p n=0 err
+	local p n=0 err wt=$OUT/am-worktree new
+	(cd "$SRC" && git worktree prune && rm -rf "$wt" &&
+	 git worktree add -q --detach "$wt" pristine) ||
+		die "could not make a worktree of the scratch tree $SRC."
 	for p in $(series_list); do
 		n=$((n + 1))
-		if ! err=$(cd "$SRC" && git am -q "$TOP/patches/$p" 2>&1); then
-			(cd "$SRC" && git am --abort >/dev/null 2>&1; git checkout -q -f -B series pristine)
-			die "patch $n, patches/$p, does not apply to $id with git am: $(echo "$err" | head -n 5 | tr '\n' ' ')The scratch tree was reset to the pristine base; nothing was built."
+		if ! err=$(cd "$wt" && git am -q "$TOP/patches/$p" 2>&1); then
+			(cd "$SRC" && git worktree remove --force "$wt")
+			die "patch $n, patches/$p, does not apply to $id with git am: $(echo "$err" | head -n 5 | tr '\n' ' ')Nothing was built; the scratch tree $SRC was left unstamped."
 		fi
 	done
+	new=$(cd "$wt" && git rev-parse HEAD)
+	(cd "$SRC" && git worktree remove --force "$wt" &&
+	 git checkout -q -f -B series "$new" && git clean -q -fdx -e .xp-base-id) ||
+		die "could not check out the series in $SRC."
 	echo "$want" > "$stamp"
 	{ echo "base: $id"; echo "series:"; (cd "$SRC" && git log --oneline pristine..HEAD); } > "$OUT/base.txt"
 	stage_end "$n patches applied"
@@ -179,7 +186,14 @@ build_kernel() {
 	if grep -qE "warning:" "$log"; then
 		echo "    build warnings:"; grep -E "warning:" "$log" | head -n 10
 	fi
-	if [ "$before" = "$after" ]; then stage_end "up to date, kernel not rebuilt"; else stage_end "built"; fi
+	if [ "$before" = "$after" ]; then
+		stage_end "up to date, kernel not rebuilt"
+	else
+		# Keep the log of the last real build: its warnings (compiler and
+		# clippy) are checked by scripts/check-series.sh.
+		cp "$log" "$BUILD/.xp-last-build.log"
+		stage_end "built"
+	fi
 }
 
 check_tools

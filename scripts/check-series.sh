@@ -31,6 +31,32 @@ for p in "${patches[@]}"; do
 done
 stage_end
 
+stage_start "series: rustfmt and warnings of the files the series touches"
+rs=("$TOP"/rust/*.rs)
+while read -r f; do rs+=("$OUT/src/$f"); done < <(cd "$OUT/src" && git diff --name-only pristine..HEAD -- '*.rs')
+if out=$(/usr/bin/rustfmt --edition 2021 --config-path "$OUT/src/.rustfmt.toml" --check "${rs[@]}" 2>&1); then
+	add "rustfmt --check (${#rs[@]} files)" PASS
+else
+	echo "$out" | head -n 20 | sed 's/^/      /'
+	add "rustfmt --check (${#rs[@]} files)" FAIL
+fi
+blog=$OUT/build/.xp-last-build.log
+if [ -f "$blog" ]; then
+	touched=$(cd "$OUT/src" && git diff --name-only pristine..HEAD | sed 's/[.]/[.]/g' | paste -sd'|')
+	# C warnings name the file on the warning line; Rust/clippy ones on
+	# the following " --> file:line" line.
+	warns=$(grep -E -A4 "warning" "$blog" | grep -E "($touched)" | grep -v "^ *[0-9]* *|" || true)
+	if [ -z "$warns" ]; then
+		add "no compiler or clippy warning in the series' files (last build)" PASS
+	else
+		echo "$warns" | head -n 20 | sed 's/^/      /'
+		add "no compiler or clippy warning in the series' files (last build)" FAIL
+	fi
+else
+	add "no compiler or clippy warning in the series' files (no build log)" FAIL
+fi
+stage_end
+
 if [ -x "$TOP/scripts/gen-patches.sh" ]; then
 	stage_start "series: generated patches match rust/ and selftests/"
 	if "$TOP/scripts/gen-patches.sh" --check; then add "generated patches up to date" PASS

@@ -35,11 +35,27 @@ if [ "${XP_MODE:-tests}" = crash ]; then
 	finish
 fi
 
+# What the stress selftests need: cgroup v2 (memory.reclaim), a block-backed
+# filesystem (ext2 on a RAM disk) for the shared file, swap on zram, MGLRU.
+mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup
+if [ -b /dev/ram0 ] && mke2fs -q /dev/ram0 >/dev/null 2>&1; then
+	mkdir -p /mnt/xp && mount -t ext2 /dev/ram0 /mnt/xp
+fi
+if [ -w /sys/block/zram0/disksize ]; then
+	echo 128M > /sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null && swapon /dev/zram0
+fi
+[ -w /sys/kernel/mm/lru_gen/enabled ] && echo y > /sys/kernel/mm/lru_gen/enabled
+echo "XP-INIT: env: $(grep -c . /proc/swaps) swap line(s), $(grep -c ' /mnt/xp ' /proc/mounts) block fs, lru_gen=$(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo none)"
+
 tests=""
 for t in /selftests/xp_*; do
 	[ -x "$t" ] && tests="$tests ${t##*/}"
 done
 n=$(echo $tests | wc -w)
+# Keep KERN_INFO chatter (such as the KTAP of KUnit suites run again through
+# debugfs) off the console while the selftests print their KTAP; warnings
+# and worse (level 4 and below) still reach it.
+echo 5 > /proc/sys/kernel/printk
 echo "XP-INIT: selftests begin"
 echo "KTAP version 1"
 echo "1..$n"

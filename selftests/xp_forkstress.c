@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xp_forkstress - fork/exec/exit storms under every user-space lever that
+ * makes rmap walkers write ptes, with a check that no data is lost.
+ *
+ * The windows (see Documentation/design.md): a child's page tables at fork
+ * and a new mm's stack at exec, before they are pinned, and a dying mm's
+ * page tables at exit, after they are unpinned.  The levers that reach them:
+ * page_idle bitmap writes (rmap walk clearing Accessed: exit, exec),
+ * process_madvise(MADV_PAGEOUT) and cgroup memory.reclaim (reclaim:
+ * try_to_unmap_one), compact_memory (migration: try_to_migrate_one and
+ * remove_migration_ptes), msync of a shared file on a block filesystem
+ * (page_mkclean_one), and clear_refs / MADV_COLD (own mm only).
+ *
+ * Environment:
+ *   XP_STRESS_SECONDS  duration of the storm (default 8; soak: longer)
+ *   XP_STRESS_DIR      directory on a block-backed filesystem for the
+ *                      shared file (default /mnt/xp, else /tmp)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#define PAGE 4096UL
+#define ANON_PAGES 512
+#define FILE_PAGES 256
+#define SHM_PAGES 256
+
+static volatile int stop;
+static atomic_long n_idle, n_pageout, n_reclaim, n_compact, n_msync, n_clear_refs, n_cold;
+static pid_t last_child;
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, s, strlen(s)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static uint64_t pattern(unsigned long gen, unsigned long page, unsigned long word)
+{
+	return (gen << 40) ^ (page << 16) ^ word ^ 0x5a5a5a5a5aULL;
+}
+
+/* PFNs of a range of our own pages, from /proc/self/pagemap. */
+static int pfns_of(void *addr, unsigned long npages, uint64_t *pfns)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	unsigned long i, known = 0;
+
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < npages; i++) {
+		uint64_t e = 0;
+		off_t off = ((uintptr_t)addr / PAGE + i) * 8;
+
+		if (pread(fd, &e, 8, off) == 8 && (e >> 63) & 1 && (e & ((1ULL << 55) - 1))) {
+			pfns[i] = e & ((1ULL << 55) - 1);
+			known++;
+		} else {
+			pfns[i] = 0;
+		}
+	}
+	close(fd);
+	return known;
+}
+
+struct lever_ctx {
+	uint64_t *pfns;
+	unsigned long npfns;
+	char *file_map;
+	char *anon;
+};
+
+/* Mark the storm's pages idle over and over: an rmap walk per page. */
+static void *lever_page_idle(void *arg)
+{
+	struct lever_ctx *c = arg;
+	int fd = open("/sys/kernel/mm/page_idle/bitmap", O_RDWR);
+
+	if (fd < 0)
+		return NULL;
+	while (!stop) {
+		for (unsigned long i = 0; i < c->npfns && !stop; i++) {
+			uint64_t bits = ~0ULL;
+
+			if (!c->pfns[i])
+				continue;
+			if (pwrite(fd, &bits, 8, (c->pfns[i] / 64) * 8) == 8)
+				atomic_fetch_add(&n_idle, 1);
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+/* Reclaim, migration, writeback and own-mm levers, round-robin. */
+static void *lever_misc(void *arg)
+{
+	struct lever_ctx *c = arg;
+	int have_cg = access("/sys/fs/cgroup/xp/memory.reclaim", W_OK) == 0;
+	unsigned long round = 0;
+
+	while (!stop) {
+		pid_t child = last_child;
+
+		switch (round++ % 6) {
+		case 0:
+			if (child > 0) {
+				int pidfd = syscall(SYS_pidfd_open, child, 0);
+				struct iovec iov = { c->anon, ANON_PAGES * PAGE };
+
+				if (pidfd >= 0) {
+					if (syscall(SYS_process_madvise, pidfd, &iov, 1,
+						    MADV_PAGEOUT, 0) >= 0)
+						atomic_fetch_add(&n_pageout, 1);
+					close(pidfd);
+				}
+			}
+			break;
+		case 1:
+			if (have_cg && write_str("/sys/fs/cgroup/xp/memory.reclaim", "2M") == 0)
+				atomic_fetch_add(&n_reclaim, 1);
+			break;
+		case 2:
+			if (write_str("/proc/sys/vm/compact_memory", "1") == 0)
+				atomic_fetch_add(&n_compact, 1);
+			break;
+		case 3:
+			if (msync(c->file_map, FILE_PAGES * PAGE, MS_SYNC) == 0)
+				atomic_fetch_add(&n_msync, 1);
+			break;
+		case 4:
+			if (write_str("/proc/self/clear_refs", "1") == 0)
+				atomic_fetch_add(&n_clear_refs, 1);
+			break;
+		case 5:
+			if (madvise(c->anon, ANON_PAGES * PAGE, MADV_COLD) == 0)
+				atomic_fetch_add(&n_cold, 1);
+			break;
+		}
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/* Kernel log lines that fail the test, read from /dev/kmsg. */
+static int kmsg_open_at_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+static int kmsg_bad_lines(int fd, struct __test_metadata *_metadata)
+{
+	static const char *const bad[] = {
+		"BUG:", "Oops", "WARNING:", "general protection", "Kernel panic",
+		"possible circular locking", "inconsistent lock state",
+		"multicall(s) failed", "segfault at", NULL,
+	};
+	char buf[2048];
+	int found = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		for (int i = 0; bad[i]; i++)
+			if (strstr(buf, bad[i])) {
+				TH_LOG("kernel log: %s", buf);
+				found++;
+				break;
+			}
+	}
+	return found;
+}
+
+static unsigned long stress_seconds(void)
+{
+	const char *s = getenv("XP_STRESS_SECONDS");
+
+	return s && atol(s) > 0 ? atol(s) : 8;
+}
+
+/*
+ * Run the KUnit suite ptep_flags_ordering again (through debugfs): it
+ * asserts that no rmap walk met a pte page that was not pinned.  Returns
+ * 1 if it passed, 0 if it skipped (native, or no walk), -1 if it is not
+ * built, -2 if it failed.
+ */
+static int ordering_suite(struct __test_metadata *_metadata)
+{
+	const char *dir = "/sys/kernel/debug/kunit/ptep_flags_ordering";
+	char path[128], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/run", dir);
+	if (access(path, W_OK))
+		return -1;
+	if (write_str(path, "1"))
+		return -2;
+	snprintf(path, sizeof(path), "%s/results", dir);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -2;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -2;
+	buf[n] = '\0';
+	/* The counters the case printed (pr_info) when it ran: the last line. */
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (fd >= 0) {
+		char line[512], last[512] = "";
+		ssize_t m;
+
+		while ((m = read(fd, line, sizeof(line) - 1)) > 0 || (m < 0 && errno == EPIPE)) {
+			if (m <= 0)
+				continue;
+			line[m] = '\0';
+			if (strstr(line, "ptep_flags_kunit: ordering:"))
+				strcpy(last, strchr(line, ';') ? strchr(line, ';') + 1 : line);
+		}
+		close(fd);
+		if (last[0])
+			ksft_print_msg("%s", last);
+	}
+	if (strstr(buf, "not ok"))
+		return -2;
+	if (strstr(buf, "# SKIP"))
+		return 0;
+	return strstr(buf, "ok 1 rmap_walks_never_meet_unpinned_pte_pages") ? 1 : -2;
+}
+
+FIXTURE(storm) {
+};
+
+FIXTURE_SETUP(storm)
+{
+}
+
+FIXTURE_TEARDOWN(storm)
+{
+}
+
+/* Bounded by XP_STRESS_SECONDS; the harness timeout only catches hangs. */
+TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
+{
+	const char *dir = getenv("XP_STRESS_DIR");
+	char path[256];
+	char *anon, *file_map, *shm;
+	int fd, shmfd, kfd, ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t *pfns;
+	unsigned long npfns, gen = 0, bad = 0, verified = 0;
+	struct lever_ctx ctx;
+	pthread_t t_idle, t_misc;
+	const char *run = getenv("XP_RUN");
+	bool xen_pv_run = run && !strcmp(run, "xen-pv");
+	int ord;
+	time_t end;
+	pid_t *workers;
+
+	if (!dir || access(dir, W_OK))
+		dir = access("/mnt/xp", W_OK) ? "/tmp" : "/mnt/xp";
+	snprintf(path, sizeof(path), "%s/xp_forkstress.dat", dir);
+	kfd = kmsg_open_at_end();
+
+	/* Our own memory cgroup, so that memory.reclaim targets us. */
+	if (!access("/sys/fs/cgroup/cgroup.procs", W_OK)) {
+		mkdir("/sys/fs/cgroup/xp", 0755);
+		write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+		char pid[24];
+
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		write_str("/sys/fs/cgroup/xp/cgroup.procs", pid);
+	}
+
+	anon = mmap(NULL, ANON_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, anon);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, FILE_PAGES * PAGE));
+	file_map = mmap(NULL, FILE_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, file_map);
+	shmfd = memfd_create("xp_shm", 0);
+	ASSERT_LE(0, shmfd);
+	ASSERT_EQ(0, ftruncate(shmfd, SHM_PAGES * PAGE));
+	shm = mmap(NULL, SHM_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, shmfd, 0);
+	ASSERT_NE(MAP_FAILED, shm);
+
+	for (unsigned long p = 0; p < ANON_PAGES; p++)
+		for (unsigned long w = 0; w < PAGE / 8; w++)
+			((uint64_t *)(anon + p * PAGE))[w] = pattern(0, p, w);
+	for (unsigned long p = 0; p < SHM_PAGES; p++)
+		for (unsigned long w = 0; w < PAGE / 8; w++)
+			((uint64_t *)(shm + p * PAGE))[w] = pattern(1, p, w);
+
+	pfns = calloc(ANON_PAGES + FILE_PAGES, sizeof(*pfns));
+	ASSERT_NE(NULL, pfns);
+	memset(file_map, 1, FILE_PAGES * PAGE);
+	npfns = ANON_PAGES + FILE_PAGES;
+	ASSERT_LT(0, pfns_of(anon, ANON_PAGES, pfns) +
+		  pfns_of(file_map, FILE_PAGES, pfns + ANON_PAGES))
+		TH_LOG("no PFN in /proc/self/pagemap (needs root)");
+
+	ctx = (struct lever_ctx){ pfns, npfns, file_map, anon };
+	ASSERT_EQ(0, pthread_create(&t_idle, NULL, lever_page_idle, &ctx));
+	ASSERT_EQ(0, pthread_create(&t_misc, NULL, lever_misc, &ctx));
+
+	/* One storm process per CPU: fork + touch + exit, and vfork + exec. */
+	workers = calloc(ncpu, sizeof(*workers));
+	end = time(NULL) + stress_seconds();
+	for (int i = 0; i < ncpu; i++) {
+		workers[i] = fork();
+		ASSERT_LE(0, workers[i]);
+		if (!workers[i]) {
+			unsigned long forks = 0, execs = 0, failed = 0;
+
+			while (time(NULL) < end) {
+				pid_t c = fork();
+				int st;
+
+				if (c == 0) {
+					/* Young ptes in the child: its exit window. */
+					volatile uint64_t sum = 0;
+
+					for (unsigned long p = 0; p < ANON_PAGES; p += 2)
+						sum += ((uint64_t *)(anon + p * PAGE))[0];
+					for (unsigned long p = 0; p < FILE_PAGES; p++)
+						sum += file_map[p * PAGE];
+					for (unsigned long p = 0; p < SHM_PAGES; p += 4)
+						sum += shm[p * PAGE];
+					/* A private copy that must not leak back. */
+					anon[PAGE * (ANON_PAGES - 1)] ^= 0xff;
+					_exit(0);
+				}
+				if (c < 0 || waitpid(c, &st, 0) != c || !WIFEXITED(st) ||
+				    WEXITSTATUS(st))
+					failed++;
+				forks++;
+				if (forks % 4 == 0) {
+					c = vfork();
+					if (c == 0) {
+						execl("/bin/true", "true", (char *)NULL);
+						_exit(127);
+					}
+					if (c < 0 || waitpid(c, &st, 0) != c || !WIFEXITED(st) ||
+					    WEXITSTATUS(st))
+						failed++;
+					execs++;
+				}
+			}
+			printf("# worker %d: %lu forks, %lu execs, %lu failed children\n",
+			       i, forks, execs, failed);
+			fflush(stdout);
+			_exit(failed ? 1 : 0);
+		}
+	}
+
+	/* Meanwhile the parent keeps dirtying the shared file. */
+	while (time(NULL) < end) {
+		gen++;
+		for (unsigned long p = 0; p < FILE_PAGES; p++)
+			for (unsigned long w = 0; w < PAGE / 8; w += 64)
+				((uint64_t *)(file_map + p * PAGE))[w] = pattern(gen, p, w);
+		last_child = workers[gen % ncpu];
+		usleep(20000);
+	}
+
+	for (int i = 0; i < ncpu; i++) {
+		int st;
+
+		ASSERT_EQ(workers[i], waitpid(workers[i], &st, 0));
+		EXPECT_TRUE(WIFEXITED(st)) TH_LOG("worker %d killed by signal %d", i, WTERMSIG(st));
+		EXPECT_EQ(0, WEXITSTATUS(st));
+	}
+	stop = 1;
+	pthread_join(t_idle, NULL);
+	pthread_join(t_misc, NULL);
+
+	/* Nothing lost: the anon pattern, shmem, and the file after a re-read. */
+	for (unsigned long p = 0; p < ANON_PAGES; p++)
+		for (unsigned long w = 0; w < PAGE / 8; w++) {
+			uint64_t want = pattern(0, p, w), got = ((uint64_t *)(anon + p * PAGE))[w];
+
+			if (got != want && bad++ < 5)
+				TH_LOG("anon page %lu word %lu: expected %#llx, got %#llx", p, w,
+				       (unsigned long long)want, (unsigned long long)got);
+			verified += 8;
+		}
+	for (unsigned long p = 0; p < SHM_PAGES; p++)
+		for (unsigned long w = 0; w < PAGE / 8; w++) {
+			uint64_t want = pattern(1, p, w), got = ((uint64_t *)(shm + p * PAGE))[w];
+
+			if (got != want && bad++ < 5)
+				TH_LOG("shmem page %lu word %lu: expected %#llx, got %#llx", p, w,
+				       (unsigned long long)want, (unsigned long long)got);
+			verified += 8;
+		}
+	ASSERT_EQ(0, msync(file_map, FILE_PAGES * PAGE, MS_SYNC));
+	ASSERT_EQ(0, munmap(file_map, FILE_PAGES * PAGE));
+	ASSERT_EQ(0, fsync(fd));
+	sync();
+	write_str("/proc/sys/vm/drop_caches", "3");
+	for (unsigned long p = 0; p < FILE_PAGES; p++) {
+		uint64_t buf[PAGE / 8];
+
+		ASSERT_EQ((ssize_t)PAGE, pread(fd, buf, PAGE, p * PAGE));
+		for (unsigned long w = 0; w < PAGE / 8; w += 64) {
+			uint64_t want = pattern(gen, p, w);
+
+			if (buf[w] != want && bad++ < 5)
+				TH_LOG("file offset %lu: expected %#llx, got %#llx",
+				       p * PAGE + w * 8, (unsigned long long)want,
+				       (unsigned long long)buf[w]);
+			verified += 8;
+		}
+	}
+	close(fd);
+	unlink(path);
+
+	ksft_print_msg("storm: %lus on %d CPUs, file on %s, %lu file generations\n",
+		       stress_seconds(), ncpu, dir, gen);
+	ksft_print_msg("levers: page_idle %ld, process_madvise(PAGEOUT) %ld, memory.reclaim %ld, compact %ld, msync %ld, clear_refs %ld, MADV_COLD %ld\n",
+		       atomic_load(&n_idle), atomic_load(&n_pageout), atomic_load(&n_reclaim),
+		       atomic_load(&n_compact), atomic_load(&n_msync), atomic_load(&n_clear_refs),
+		       atomic_load(&n_cold));
+	ksft_print_msg("verified %lu bytes, %lu lost or corrupted\n", verified, bad);
+	EXPECT_EQ(0, bad);
+	EXPECT_LT(0, atomic_load(&n_idle)) TH_LOG("the page_idle lever never ran");
+	EXPECT_EQ(0, kmsg_bad_lines(kfd, _metadata));
+
+	/* The ordering invariant, over everything the storm did. */
+	ord = ordering_suite(_metadata);
+	ksft_print_msg("KUnit ptep_flags_ordering after the storm: %s\n",
+		       ord == 1 ? "passed" : ord == 0 ? "skipped" :
+		       ord == -1 ? "not built" : "FAILED");
+	if (xen_pv_run) {
+		EXPECT_EQ(1, ord) TH_LOG("on Xen PV the storm's rmap walks must be checked");
+	} else {
+		EXPECT_LE(-1, ord);
+	}
+}
+
+TEST_HARNESS_MAIN
