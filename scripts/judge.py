@@ -60,7 +60,8 @@ KERNEL_XENPV = re.compile(r'Hypervisor detected: Xen PV|Booting kernel on Xen PV
                           r'Xen PV: Detected \d+ vCPUS')
 XEN_BANNER = re.compile(r'\(XEN\) Xen version ')
 POWER_OFF = re.compile(r'reboot: Power down')
-KTAP_HEADER = re.compile(r'^\s*K?TAP version \d+\s*$')
+# As in kunit_parser: anywhere on the line (printk.time=1 adds a prefix).
+KTAP_HEADER = re.compile(r'K?TAP version \d+\s*$')
 # Markers of the start of a kernel report, to find the top of an excerpt.
 REPORT_START = re.compile(r'-+\[ cut here \]-+|BUG: |Oops: |WARNING: |'
                           r'Kernel panic|general protection fault|'
@@ -129,9 +130,31 @@ def decode(excerpt_lines, ksrc, vmlinux):
 def ktap_block(lines):
     """Lines from the first KTAP/TAP header on (kunit.py finds the end)."""
     for i, line in enumerate(lines):
-        if KTAP_HEADER.match(line):
+        if KTAP_HEADER.search(line):
             return lines[i:]
     return []
+
+
+STRESS_START = re.compile(r'XP-INIT: start xp_forkstress ([0-9.]+)')
+PRINTK_TIME = re.compile(r'^\[\s*([0-9]+\.[0-9]+)\]')
+
+
+def time_to_detect(lines, crash_line):
+    """Seconds from the start of the stress selftest to the first crash
+    line, from /init's uptime stamp and printk timestamps (printk.time=1)."""
+    start = None
+    for l in lines:
+        m = STRESS_START.search(l)
+        if m:
+            start = float(m.group(1))
+            break
+    if start is None or crash_line is None:
+        return None
+    for l in lines[crash_line:crash_line + 5]:
+        m = PRINTK_TIME.match(l)
+        if m:
+            return float(m.group(1)) - start
+    return None
 
 
 def kunit_parse(ksrc, block, tag, results_dir, run):
@@ -264,12 +287,16 @@ def judge(args):
     crash_labels = {'oops', 'BUG', 'WARNING', 'lockdep', 'panic', 'hung task / stall',
                     'Xen multicall failure', 'Xen crash'}
     crashes = [p for p in problems if p.label in crash_labels]
+    detect = None
     if args.expect_crash:
         rx = re.compile(args.expect_crash)
         hit = next((i for i, l in enumerate(lines) if rx.search(l)), None)
         if hit is not None and crashes:
             verdict_ok = True
             summary = f'expected crash caught (/{args.expect_crash}/ at line {hit + 1})'
+            detect = time_to_detect(lines, crashes[0].line_no)
+            if detect is not None:
+                summary += f', {detect:.2f}s after the stress started'
         else:
             verdict_ok = False
             summary = ('expected crash NOT caught' if hit is None else
@@ -323,6 +350,7 @@ def judge(args):
         'cases': cases,
         'problems': [p.to_json() for p in problems],
         'qemu_status': args.qemu_status,
+        'time_to_detect': detect,
     }
     with open(os.path.join(args.results, f'{args.run}.json'), 'w') as f:
         json.dump(result, f, indent=2)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build, boot and judge.  Each argument is a run:
-#   name:kind:cpus[:mode[:expect-crash-regex]]
+#   name:kind:cpus[:mode[:expect-crash-regex[:kernel+args]]]
 # kind is xen-pv or native; mode is tests (default) or crash.  A run with an
 # expect-crash regex passes only if the judge saw that crash.
 # Prints the per-run verdicts and, last, "N passed, N failed, N skipped"
@@ -37,10 +37,12 @@ stage_end
 
 rc=0
 for spec in "$@"; do
-	IFS=: read -r name kind cpus mode crash <<< "$spec"
+	IFS=: read -r name kind cpus mode crash extra <<< "$spec"
 	mode=${mode:-tests}
 	stage_start "boot $name"
-	XP_MODE=$mode "$TOP/scripts/boot.sh" "$name" "$kind" "$cpus" "$kernel" "$OUT/initramfs.cpio.gz" ${XP_ARGS:-}
+	# shellcheck disable=SC2086 # extra kernel arguments, '+'-separated in the spec
+	XP_MODE=$mode "$TOP/scripts/boot.sh" "$name" "$kind" "$cpus" "$kernel" "$OUT/initramfs.cpio.gz" \
+		${extra//+/ } ${XP_ARGS:-}
 	status=$(cat "$OUT/logs/$name.qemu-status")
 	jargs=(--log "$OUT/logs/$name.console.log" --run "$name" --expect "$kind" --cpus "$cpus"
 	       --qemu-status "$status" --timeout "${TIMEOUT:-300}" --ksrc "$SRC"

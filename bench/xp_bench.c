@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xp_bench - the micro-benchmarks of `make bench`.
+ *
+ *   xp_bench fork <MiB> <anon|file> <iterations>
+ *	fork + child _exit + waitpid latency, and fork alone / exit alone,
+ *	with <MiB> of resident memory in the parent.
+ *   xp_bench young <pages> <iterations>
+ *	ns per pte to clear Accessed over <pages> resident pages, through
+ *	page_idle bitmap writes and through /proc/self/clear_refs.
+ *
+ * Prints one line per measurement: "RESULT <name> <median ns> <min ns> <max ns>".
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *name, uint64_t *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	printf("RESULT %s %llu %llu %llu\n", name, (unsigned long long)v[n / 2],
+	       (unsigned long long)v[0], (unsigned long long)v[n - 1]);
+	fflush(stdout);
+}
+
+static char *resident(unsigned long mib, int file)
+{
+	unsigned long len = mib << 20;
+	char *p;
+
+	if (file) {
+		char path[] = "/tmp/xp_bench.XXXXXX";
+		int fd = mkstemp(path);
+
+		if (fd < 0 || ftruncate(fd, len))
+			return NULL;
+		unlink(path);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+	} else {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	}
+	if (p == MAP_FAILED)
+		return NULL;
+	for (unsigned long i = 0; i < len; i += PAGE)
+		p[i] = 1;
+	return p;
+}
+
+static int bench_fork(unsigned long mib, int file, int iters)
+{
+	uint64_t *both = calloc(iters, 8), *fork_only = calloc(iters, 8), *exit_only = calloc(iters, 8);
+	char name[64];
+	int pfd[2];
+
+	if (!resident(mib, file) || !both || !fork_only || !exit_only || pipe(pfd))
+		return 1;
+	for (int i = 0; i < iters; i++) {
+		uint64_t t0 = now_ns(), t1, t2;
+		pid_t c = fork();
+		char b = 0;
+
+		if (c == 0) {
+			/* Tell the parent when the child runs, then exit at once. */
+			t1 = now_ns();
+			if (write(pfd[1], &t1, sizeof(t1)) != sizeof(t1))
+				_exit(1);
+			_exit(0);
+		}
+		if (c < 0 || read(pfd[0], &t1, sizeof(t1)) != sizeof(t1))
+			return 1;
+		waitpid(c, NULL, 0);
+		t2 = now_ns();
+		both[i] = t2 - t0;
+		fork_only[i] = t1 - t0;
+		exit_only[i] = t2 - t1;
+		(void)b;
+	}
+	snprintf(name, sizeof(name), "fork+exit/%s/%luMiB", file ? "file" : "anon", mib);
+	report(name, both, iters);
+	snprintf(name, sizeof(name), "fork/%s/%luMiB", file ? "file" : "anon", mib);
+	report(name, fork_only, iters);
+	snprintf(name, sizeof(name), "exit/%s/%luMiB", file ? "file" : "anon", mib);
+	report(name, exit_only, iters);
+	return 0;
+}
+
+static int bench_young(unsigned long pages, int iters)
+{
+	char *p = resident(pages * PAGE >> 20 ? pages * PAGE >> 20 : 1, 0);
+	uint64_t *pfn = calloc(pages, 8), *v = calloc(iters, 8);
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	int idle = open("/sys/kernel/mm/page_idle/bitmap", O_WRONLY);
+	char name[64];
+
+	if (!p || !pfn || !v || pm < 0)
+		return 1;
+	for (unsigned long i = 0; i < pages; i++) {
+		uint64_t e;
+
+		if (pread(pm, &e, 8, ((uintptr_t)p / PAGE + i) * 8) != 8)
+			return 1;
+		pfn[i] = e & ((1ULL << 55) - 1);
+	}
+	if (idle >= 0) {
+		for (int it = 0; it < iters; it++) {
+			uint64_t t0;
+
+			for (unsigned long i = 0; i < pages; i++)
+				p[i * PAGE] = 1;	/* young again */
+			t0 = now_ns();
+			for (unsigned long i = 0; i < pages; i++) {
+				uint64_t bit = 1ULL << (pfn[i] % 64);
+
+				if (pwrite(idle, &bit, 8, pfn[i] / 64 * 8) != 8)
+					return 1;
+			}
+			v[it] = (now_ns() - t0) / pages;
+		}
+		snprintf(name, sizeof(name), "young/page_idle/%lupages", pages);
+		report(name, v, iters);
+	}
+	for (int it = 0; it < iters; it++) {
+		int fd = open("/proc/self/clear_refs", O_WRONLY);
+		uint64_t t0;
+
+		for (unsigned long i = 0; i < pages; i++)
+			p[i * PAGE] = 1;
+		t0 = now_ns();
+		if (fd < 0 || write(fd, "1", 1) != 1)
+			return 1;
+		v[it] = (now_ns() - t0) / pages;
+		close(fd);
+	}
+	snprintf(name, sizeof(name), "young/clear_refs/%lupages", pages);
+	report(name, v, iters);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 5 && !strcmp(argv[1], "fork"))
+		return bench_fork(strtoul(argv[2], NULL, 0), !strcmp(argv[3], "file"),
+				  atoi(argv[4]));
+	if (argc == 4 && !strcmp(argv[1], "young"))
+		return bench_young(strtoul(argv[2], NULL, 0), atoi(argv[3]));
+	fprintf(stderr, "usage: xp_bench fork <MiB> <anon|file> <iters> | young <pages> <iters>\n");
+	return 2;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the negative control (fix off, windows widened) N times and record
+# how long the stress took to crash the kernel, as printed by the judge.
+#   scripts/negctl-stats.sh [N]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+n=${1:-5}
+[[ $n =~ ^[1-9][0-9]*$ ]] || die "usage: scripts/negctl-stats.sh [number of boots]"
+crash='(native_ptep_test_and_clear_flags|xen_ptep_test_and_clear_flags|ptep_test_and_clear_young|ptep_clear_flush|try_to_unmap_one|try_to_migrate_one|page_mkclean_one|remove_migration_pte)[+]0x'
+args=xen_pin_race_fix=0+kunit.enable=0+xen_pin_race_delay_us=2000+printk.time=1
+specs=()
+for i in $(seq 1 "$n"); do specs+=("negctl-$i:xen-pv:2:tests:$crash:$args"); done
+scripts_out=$OUT/results
+"$TOP/scripts/run.sh" "${specs[@]}" || true
+python3 - "$scripts_out" "$n" > "$OUT/negctl-stats.md" <<'PY'
+import json, statistics, sys
+res, n = sys.argv[1], int(sys.argv[2])
+times, rows = [], []
+for i in range(1, n + 1):
+    with open(f'{res}/negctl-{i}.json') as f:
+        r = json.load(f)
+    t = r.get('time_to_detect')
+    rows.append((i, r['verdict'], t, r['summary']))
+    if r['verdict'] == 'pass' and t is not None:
+        times.append(t)
+print('| boot | caught | time to detect (s) | judge |')
+print('|---|---|---|---|')
+for i, v, t, s in rows:
+    print(f'| {i} | {"yes" if v == "pass" else "NO"} | {t if t is None else f"{t:.2f}"} | {s} |')
+if times:
+    print(f'\nCaught in {len(times)} of {n} boots; time to detect: median {statistics.median(times):.2f} s, '
+          f'max {max(times):.2f} s.')
+else:
+    print(f'\nCaught in 0 of {n} boots.')
+PY
+cat "$OUT/negctl-stats.md"
