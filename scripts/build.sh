@@ -99,7 +99,9 @@ prepare_tree() {
 		tar -C "$base" --exclude=.git -cf - . | tar -C "$SRC.tmp" -xf -
 		(cd "$SRC.tmp" &&
 		 { [ ! -f .config ] || make -s mrproper >/dev/null; } &&
-		 git init -q -b base && git config user.name xenpv-ptep &&
+		 git init -q -b base &&
+		 git config gc.auto 0 && git config maintenance.auto false &&
+		 git config user.name xenpv-ptep &&
 		 git config user.email xenpv-ptep@localhost &&
 		 git config core.autocrlf false && git add -A -f . &&
 		 GIT_AUTHOR_NAME=xenpv-ptep GIT_AUTHOR_EMAIL=xenpv-ptep@localhost \

@@ -66,13 +66,26 @@ fi
 
 # Bisectability: build every proper prefix in its own scratch tree and build
 # directory (incremental from one prefix to the next).
+# A prefix that built before with exactly these patches, fragments and base
+# is not built again (the stamp lives in out/, so a clean clone checks all).
+mkdir -p "$OUT/bisect/verified"
 for ((k = 1; k < n; k++)); do
+	stamp=$( { echo "${KDIR:-$(cat "$CACHE/base/VERSION" 2>/dev/null)}";
+		   for p in "${patches[@]:0:$k}"; do sha1sum < "$TOP/patches/$p"; done;
+		   cat "$TOP"/configs/base.config "$TOP"/configs/mm.config "$TOP"/configs/kunit.config; } |
+		 sha1sum | cut -d' ' -f1)
+	if [ -f "$OUT/bisect/verified/$stamp" ]; then
+		echo "    ok builds with patches 1..$k (verified before with the same patches)"
+		add "builds with patches 1..$k" PASS
+		continue
+	fi
 	stage_start "series: build with patches 1..$k of $n (${patches[$k-1]})"
 	if SERIES=$k SRC=$OUT/bisect/src BUILD=$OUT/bisect/build \
 		FRAGMENTS="$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config" \
 		"$TOP/scripts/build.sh" kernel \
 		> "$OUT/logs/bisect-$k.log" 2>&1; then
 		add "builds with patches 1..$k" PASS
+		touch "$OUT/bisect/verified/$stamp"
 		stage_end pass
 	else
 		tail -n 15 "$OUT/logs/bisect-$k.log" | sed 's/^/      /'

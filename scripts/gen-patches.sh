@@ -26,6 +26,10 @@ trap 'rm -rf "$tmp"' EXIT
 git clone -q --shared --no-checkout "$OUT/src" "$tmp/t"
 cd "$tmp/t"
 git checkout -q -B series pristine
+# Fixed abbreviation: the default one scales with the object count,
+# which depends on whether git has packed the scratch tree yet.
+git config gc.auto 0
+git config core.abbrev 12
 git config user.name "${ident% <*}"
 git config user.email "$(echo "$ident" | sed 's/.*<\(.*\)>.*/\1/')"
 

@@ -62,6 +62,22 @@ static uint64_t pattern(unsigned long gen, unsigned long page, unsigned long wor
 	return (gen << 40) ^ (page << 16) ^ word ^ 0x5a5a5a5a5aULL;
 }
 
+/* Compare @npages at @base with pattern(gen); log the first mismatches. */
+static unsigned long verify_pattern(struct __test_metadata *_metadata, const char *what,
+				    const char *base, unsigned long npages, unsigned long gen,
+				    unsigned long *bad)
+{
+	for (unsigned long p = 0; p < npages; p++)
+		for (unsigned long w = 0; w < PAGE / 8; w++) {
+			uint64_t want = pattern(gen, p, w), got = ((const uint64_t *)(base + p * PAGE))[w];
+
+			if (got != want && (*bad)++ < 5)
+				TH_LOG("%s page %lu word %lu: expected %#llx, got %#llx", what, p, w,
+				       (unsigned long long)want, (unsigned long long)got);
+		}
+	return npages * PAGE;
+}
+
 /* PFNs of a range of our own pages, from /proc/self/pagemap. */
 static int pfns_of(void *addr, unsigned long npages, uint64_t *pfns)
 {
@@ -407,24 +423,8 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 	pthread_join(t_misc, NULL);
 
 	/* Nothing lost: the anon pattern, shmem, and the file after a re-read. */
-	for (unsigned long p = 0; p < ANON_PAGES; p++)
-		for (unsigned long w = 0; w < PAGE / 8; w++) {
-			uint64_t want = pattern(0, p, w), got = ((uint64_t *)(anon + p * PAGE))[w];
-
-			if (got != want && bad++ < 5)
-				TH_LOG("anon page %lu word %lu: expected %#llx, got %#llx", p, w,
-				       (unsigned long long)want, (unsigned long long)got);
-			verified += 8;
-		}
-	for (unsigned long p = 0; p < SHM_PAGES; p++)
-		for (unsigned long w = 0; w < PAGE / 8; w++) {
-			uint64_t want = pattern(1, p, w), got = ((uint64_t *)(shm + p * PAGE))[w];
-
-			if (got != want && bad++ < 5)
-				TH_LOG("shmem page %lu word %lu: expected %#llx, got %#llx", p, w,
-				       (unsigned long long)want, (unsigned long long)got);
-			verified += 8;
-		}
+	verified += verify_pattern(_metadata, "anon", anon, ANON_PAGES, 0, &bad);
+	verified += verify_pattern(_metadata, "shmem", shm, SHM_PAGES, 1, &bad);
 	ASSERT_EQ(0, msync(file_map, FILE_PAGES * PAGE, MS_SYNC));
 	ASSERT_EQ(0, munmap(file_map, FILE_PAGES * PAGE));
 	ASSERT_EQ(0, fsync(fd));
