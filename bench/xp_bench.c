@@ -8,16 +8,26 @@
  *   xp_bench young <pages> <iterations>
  *	ns per pte to clear Accessed over <pages> resident pages, through
  *	page_idle bitmap writes and through /proc/self/clear_refs.
+ *   xp_bench hcalls <MiB> <anon|file> <iterations>
+ *	Xen PV only: what one fork + exit asks of Xen, counted with the
+ *	kernel's own xen tracepoints (same in both kernels): multicall
+ *	flushes (each one entry into Xen), the hypercalls they carry, the
+ *	mmu_update/mmuext ops folded into them, and page-table pages
+ *	allocated into / released from a pinned mm.  Writes to a pinned
+ *	table that Xen traps and emulates make no hypercall and are not
+ *	counted here.
  *
  * Prints one line per measurement: "RESULT <name> <median ns> <min ns> <max ns>".
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,7 +92,6 @@ static int bench_fork(unsigned long mib, int file, int iters)
 	for (int i = 0; i < iters; i++) {
 		uint64_t t0 = now_ns(), t1, t2;
 		pid_t c = fork();
-		char b = 0;
 
 		if (c == 0) {
 			/* Tell the parent when the child runs, then exit at once. */
@@ -98,7 +107,6 @@ static int bench_fork(unsigned long mib, int file, int iters)
 		both[i] = t2 - t0;
 		fork_only[i] = t1 - t0;
 		exit_only[i] = t2 - t1;
-		(void)b;
 	}
 	snprintf(name, sizeof(name), "fork+exit/%s/%luMiB", file ? "file" : "anon", mib);
 	report(name, both, iters);
@@ -161,13 +169,142 @@ static int bench_young(unsigned long pages, int iters)
 	return 0;
 }
 
+#define TRACING "/sys/kernel/tracing"
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	int ok = fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		fprintf(stderr, "xp_bench: cannot write '%s' to %s\n", val, path);
+	return ok ? 0 : -1;
+}
+
+static const char *const xen_events[] = {
+	"xen_mc_flush", "xen_mc_extend_args", "xen_mmu_alloc_ptpage",
+	"xen_mmu_release_ptpage", "xen_mmu_pgd_pin", "xen_mmu_pgd_unpin",
+};
+
+static int tracing(int on)
+{
+	char path[128];
+
+	for (unsigned int i = 0; i < sizeof(xen_events) / sizeof(xen_events[0]); i++) {
+		snprintf(path, sizeof(path), TRACING "/events/xen/%s/enable", xen_events[i]);
+		if (write_file(path, on ? "1" : "0"))
+			return -1;
+	}
+	return write_file(TRACING "/tracing_on", on ? "1" : "0");
+}
+
+/* Entries the ring buffer dropped: the counts are only valid if none. */
+static long trace_overruns(void)
+{
+	long total = 0, v;
+	char path[128], line[128];
+
+	for (int cpu = 0; cpu < 64; cpu++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), TRACING "/per_cpu/cpu%d/stats", cpu);
+		f = fopen(path, "r");
+		if (!f)
+			break;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "overrun: %ld", &v) == 1 ||
+			    sscanf(line, "dropped events: %ld", &v) == 1)
+				total += v;
+		fclose(f);
+	}
+	return total;
+}
+
+static int bench_hcalls(unsigned long mib, int file, int iters)
+{
+	unsigned long flushes = 0, carried = 0, folded = 0, alloc_pinned = 0,
+		      release_pinned = 0, pins = 0, unpins = 0, n;
+	const char *kind = file ? "file" : "anon";
+	char line[512], name[64];
+	FILE *f;
+
+	if (mount("tracefs", TRACING, "tracefs", 0, NULL) && errno != EBUSY) {
+		perror("xp_bench: mount tracefs");
+		return 1;
+	}
+	if (!resident(mib, file) || write_file(TRACING "/buffer_size_kb", "16384") ||
+	    write_file(TRACING "/trace", "") || tracing(1))
+		return 1;
+	for (int i = 0; i < iters; i++) {
+		pid_t c = fork();
+
+		if (c == 0)
+			_exit(0);
+		if (c < 0 || waitpid(c, NULL, 0) != c)
+			return 1;
+	}
+	if (tracing(0))
+		return 1;
+	if (trace_overruns()) {
+		fprintf(stderr, "xp_bench: the trace buffer overflowed; counts invalid\n");
+		return 1;
+	}
+	f = fopen(TRACING "/trace", "r");
+	if (!f)
+		return 1;
+	while (fgets(line, sizeof(line), f)) {
+		char *e;
+
+		if ((e = strstr(line, "xen_mc_flush: flushing ")) &&
+		    sscanf(e, "xen_mc_flush: flushing %lu", &n) == 1 && n) {
+			flushes++;
+			carried += n;
+		} else if (strstr(line, "xen_mc_extend_args: ") && strstr(line, "res OK")) {
+			folded++;
+		} else if (strstr(line, "xen_mmu_alloc_ptpage: ")) {
+			alloc_pinned += !strstr(line, "unpinned");
+		} else if (strstr(line, "xen_mmu_release_ptpage: ")) {
+			release_pinned += !strstr(line, "unpinned");
+		} else if (strstr(line, "xen_mmu_pgd_pin: ")) {
+			pins++;
+		} else if (strstr(line, "xen_mmu_pgd_unpin: ")) {
+			unpins++;
+		}
+	}
+	fclose(f);
+	if (!pins) {
+		fprintf(stderr, "xp_bench: no xen_mmu_pgd_pin event: not Xen PV, or tracing broken\n");
+		return 1;
+	}
+#define HC(what, v) do {							\
+		snprintf(name, sizeof(name), "hcalls/%s/%s/%luMiB", what, kind, mib);	\
+		printf("RESULT %s %lu %lu %lu\n", name, (v) / iters, (v) / iters, (v) / iters);	\
+	} while (0)
+	HC("multicall-flushes", flushes);
+	HC("hypercalls-in-flushes", carried);
+	HC("ops-folded", folded);
+	HC("ptpage-alloc-pinned", alloc_pinned);
+	HC("ptpage-release-pinned", release_pinned);
+	HC("pgd-pins", pins);
+	HC("pgd-unpins", unpins);
+#undef HC
+	fflush(stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && !strcmp(argv[1], "hcalls"))
+		return bench_hcalls(strtoul(argv[2], NULL, 0), !strcmp(argv[3], "file"),
+				    atoi(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "fork"))
 		return bench_fork(strtoul(argv[2], NULL, 0), !strcmp(argv[3], "file"),
 				  atoi(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "young"))
 		return bench_young(strtoul(argv[2], NULL, 0), atoi(argv[3]));
-	fprintf(stderr, "usage: xp_bench fork <MiB> <anon|file> <iters> | young <pages> <iters>\n");
+	fprintf(stderr, "usage: xp_bench fork <MiB> <anon|file> <iters> | young <pages> <iters> |\n"
+		"       hcalls <MiB> <anon|file> <iters>\n");
 	return 2;
 }

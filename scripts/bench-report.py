@@ -28,16 +28,31 @@ for (kind, name), v in sorted(data.items()):
               if (r, 'patched') in v and (r, 'unpatched') in v and v[(r, 'unpatched')]]
     if not un or not pa:
         continue
-    rows.append((kind, name, statistics.median(un), statistics.median(pa),
-                 statistics.median(pa) / statistics.median(un), min(ratios), max(ratios), len(rounds)))
+    mu, mp = statistics.median(un), statistics.median(pa)
+    rows.append((kind, name, mu, mp, mp / mu if mu else None,
+                 min(ratios) if ratios else None, max(ratios) if ratios else None, len(rounds)))
 
-unit = lambda n, name: f'{n / 1e6:.2f} ms' if not name.startswith('young') else f'{n:.0f} ns/pte'
-md = ['| run | benchmark | unpatched | patched | ratio | per-round ratios | rounds |',
-      '|---|---|---|---|---|---|---|']
+def unit(n, name):
+    if name.startswith('young'):
+        return f'{n:.0f} ns/pte'
+    if name.startswith('hcalls'):
+        return f'{n:.0f} per fork'
+    return f'{n / 1e6:.2f} ms'
+
+
+def fmt(r):
+    return '—' if r is None else f'{r:.3f}'
+
+
+header = sys.argv[3:] if len(sys.argv) > 3 else []
+md = header + ['| run | benchmark | unpatched | patched | ratio | per-round ratios | rounds |',
+               '|---|---|---|---|---|---|---|']
 for kind, name, u, p, r, lo, hi, n in rows:
-    md.append(f'| {kind} | {name} | {unit(u, name)} | {unit(p, name)} | **{r:.3f}** | {lo:.3f}–{hi:.3f} | {n} |')
+    md.append(f'| {kind} | {name} | {unit(u, name)} | {unit(p, name)} | **{fmt(r)}** | {fmt(lo)}–{fmt(hi)} | {n} |')
 with open(f'{outdir}/benchmarks-table.md', 'w') as f:
     f.write('\n'.join(md) + '\n')
+# The plot shows latencies and throughputs; the counts are in the table.
+rows = [row for row in rows if not row[1].startswith('hcalls') and row[4] is not None]
 
 # A horizontal bar chart of the ratios, by hand (no plotting library).
 h = 22 * len(rows) + 60

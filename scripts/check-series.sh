@@ -3,20 +3,82 @@
 #
 # Checks of the series itself, each reported as a case in
 # <results>/series.json:
-#  - every prefix of patches/series applies with git am and builds
-#    (bisectability; the full series is built by scripts/build.sh);
-#  - scripts/checkpatch.pl --strict is clean on every patch;
-#  - the patches generated from rust/ and selftests/ are up to date.
+#  - every proper prefix of patches/series applies with git am and builds
+#    (bisectability; the full series is built by scripts/build.sh), in
+#    results/series-bisect.json;
+#  - scripts/checkpatch.pl --strict is clean on every patch, rustfmt and
+#    the compiler and clippy have nothing to say about the series' files,
+#    and the patches generated from rust/ are up to date, in
+#    results/series.json.
+#
+#   scripts/check-series.sh [--results dir] [--bisect | --checks]
+#
+# The prefixes are built in the main scratch tree and build directory
+# (out/src, out/build), one after the other and then, by scripts/build.sh,
+# the whole series: every step is an incremental build.  So run --bisect
+# before scripts/build.sh and --checks after it, as scripts/run.sh does.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 results=$OUT/results
-[ "${1:-}" = --results ] && results=$2
+what=all
+while [ $# -gt 0 ]; do
+	case $1 in
+	--results) results=$2; shift 2 ;;
+	--bisect) what=bisect; shift ;;
+	--checks) what=checks; shift ;;
+	*) die "usage: scripts/check-series.sh [--results dir] [--bisect | --checks]" ;;
+	esac
+done
 mkdir -p "$results"
 cases=()
 add() { cases+=("[\"$1\", \"$2\"]"); printf '    %s %s\n' "$([ "$2" = PASS ] && echo ok || echo 'not ok')" "$1"; }
+write_results() {
+	{ echo "{\"name\": \"$1\", \"cases\": ["; (IFS=,; echo "${cases[*]:-}"); echo ']}'; } > "$results/$1.json"
+	cases=()
+}
 
 mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series")
 n=${#patches[@]}
+
+# Bisectability: build every proper prefix (incremental from one prefix to
+# the next).  A prefix that built before with exactly these patches,
+# fragments and base is not built again (the stamp lives in out/, so a
+# clean clone checks all).  The make output of each prefix build is kept
+# for the warnings check below.
+bisect() {
+	mkdir -p "$OUT/bisect/verified" "$OUT/logs"
+	local k stamp
+	for ((k = 1; k < n; k++)); do
+		stamp=$( { echo "${KDIR:-$(cat "$CACHE/base/VERSION" 2>/dev/null)}";
+			   for p in "${patches[@]:0:$k}"; do sha1sum < "$TOP/patches/$p"; done;
+			   cat "$TOP"/configs/base.config "$TOP"/configs/mm.config "$TOP"/configs/kunit.config; } |
+			 sha1sum | cut -d' ' -f1)
+		if [ -f "$OUT/bisect/verified/$stamp" ] && [ -f "$OUT/logs/bisect-$k.make.log" ]; then
+			echo "    ok builds with patches 1..$k (verified before with the same patches)"
+			add "builds with patches 1..$k" PASS
+			continue
+		fi
+		stage_start "series: build with patches 1..$k of $n (${patches[$k-1]})"
+		rm -f "$OUT/logs/bisect-$k.make.log"
+		if SERIES=$k FRAGMENTS="$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config" \
+			"$TOP/scripts/build.sh" kernel > "$OUT/logs/bisect-$k.log" 2>&1; then
+			cp "$OUT/logs/build.log" "$OUT/logs/bisect-$k.make.log"
+			add "builds with patches 1..$k" PASS
+			touch "$OUT/bisect/verified/$stamp"
+			stage_end pass
+		else
+			tail -n 15 "$OUT/logs/bisect-$k.log" | sed 's/^/      /'
+			add "builds with patches 1..$k" FAIL
+			stage_end "FAIL (log: $OUT/logs/bisect-$k.log)"
+		fi
+	done
+	write_results series-bisect
+}
+
+if [ $what != checks ]; then
+	bisect
+	[ $what = bisect ] && exit 0
+fi
 
 stage_start "series: checkpatch --strict on $n patches"
 for p in "${patches[@]}"; do
@@ -40,17 +102,24 @@ else
 	echo "$out" | head -n 20 | sed 's/^/      /'
 	add "rustfmt --check (${#rs[@]} files)" FAIL
 fi
-blog=$OUT/build/.xp-last-build.log
-if [ -f "$blog" ]; then
+# The make output of the last real build of the whole series and of every
+# prefix build: with incremental builds, each object was compiled in one of
+# them.
+logs=()
+[ -f "$OUT/build/.xp-last-build.log" ] && logs+=("$OUT/build/.xp-last-build.log")
+for ((k = 1; k < n; k++)); do
+	[ -f "$OUT/logs/bisect-$k.make.log" ] && logs+=("$OUT/logs/bisect-$k.make.log")
+done
+if [ ${#logs[@]} -gt 0 ]; then
 	touched=$(cd "$OUT/src" && git diff --name-only pristine..HEAD | sed 's/[.]/[.]/g' | paste -sd'|')
 	# C warnings name the file on the warning line; Rust/clippy ones on
 	# the following " --> file:line" line.
-	warns=$(grep -E -A4 "warning" "$blog" | grep -E "($touched)" | grep -v "^ *[0-9]* *|" || true)
+	warns=$(cat "${logs[@]}" | grep -E -A4 "warning" | grep -E "($touched)" | grep -v "^ *[0-9]* *|" | sort -u || true)
 	if [ -z "$warns" ]; then
-		add "no compiler or clippy warning in the series' files (last build)" PASS
+		add "no compiler or clippy warning in the series' files (${#logs[@]} build logs)" PASS
 	else
 		echo "$warns" | head -n 20 | sed 's/^/      /'
-		add "no compiler or clippy warning in the series' files (last build)" FAIL
+		add "no compiler or clippy warning in the series' files (${#logs[@]} build logs)" FAIL
 	fi
 else
 	add "no compiler or clippy warning in the series' files (no build log)" FAIL
@@ -64,34 +133,4 @@ if [ -x "$TOP/scripts/gen-patches.sh" ]; then
 	stage_end
 fi
 
-# Bisectability: build every proper prefix in its own scratch tree and build
-# directory (incremental from one prefix to the next).
-# A prefix that built before with exactly these patches, fragments and base
-# is not built again (the stamp lives in out/, so a clean clone checks all).
-mkdir -p "$OUT/bisect/verified"
-for ((k = 1; k < n; k++)); do
-	stamp=$( { echo "${KDIR:-$(cat "$CACHE/base/VERSION" 2>/dev/null)}";
-		   for p in "${patches[@]:0:$k}"; do sha1sum < "$TOP/patches/$p"; done;
-		   cat "$TOP"/configs/base.config "$TOP"/configs/mm.config "$TOP"/configs/kunit.config; } |
-		 sha1sum | cut -d' ' -f1)
-	if [ -f "$OUT/bisect/verified/$stamp" ]; then
-		echo "    ok builds with patches 1..$k (verified before with the same patches)"
-		add "builds with patches 1..$k" PASS
-		continue
-	fi
-	stage_start "series: build with patches 1..$k of $n (${patches[$k-1]})"
-	if SERIES=$k SRC=$OUT/bisect/src BUILD=$OUT/bisect/build \
-		FRAGMENTS="$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config" \
-		"$TOP/scripts/build.sh" kernel \
-		> "$OUT/logs/bisect-$k.log" 2>&1; then
-		add "builds with patches 1..$k" PASS
-		touch "$OUT/bisect/verified/$stamp"
-		stage_end pass
-	else
-		tail -n 15 "$OUT/logs/bisect-$k.log" | sed 's/^/      /'
-		add "builds with patches 1..$k" FAIL
-		stage_end "FAIL (log: $OUT/logs/bisect-$k.log)"
-	fi
-done
-
-{ echo '{"name": "series", "cases": ['; (IFS=,; echo "${cases[*]:-}"); echo ']}'; } > "$results/series.json"
+write_results series

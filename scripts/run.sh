@@ -17,6 +17,12 @@ results=$OUT/results
 rm -rf "$results"
 mkdir -p "$results" "$OUT/logs"
 
+# Every proper prefix of the series first, in the same tree and build
+# directory, so that the prefixes and then the whole series are all
+# incremental builds.
+if [ "${BISECT_BUILD:-0}" = 1 ]; then
+	"$TOP/scripts/check-series.sh" --results "$results" --bisect || true
+fi
 "$TOP/scripts/build.sh" all
 SRC=$OUT/src
 BUILD=$OUT/build
@@ -28,7 +34,7 @@ if [ "${HARNESS_TESTS:-0}" = 1 ]; then
 	stage_end
 fi
 if [ "${BISECT_BUILD:-0}" = 1 ]; then
-	"$TOP/scripts/check-series.sh" --results "$results" || true
+	"$TOP/scripts/check-series.sh" --results "$results" --checks || true
 fi
 
 stage_start "initramfs: busybox + selftests"
