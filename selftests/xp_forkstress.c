@@ -10,7 +10,10 @@
  * process_madvise(MADV_PAGEOUT) and cgroup memory.reclaim (reclaim:
  * try_to_unmap_one), compact_memory (migration: try_to_migrate_one and
  * remove_migration_ptes), msync of a shared file on a block filesystem
- * (page_mkclean_one), and clear_refs / MADV_COLD (own mm only).
+ * (page_mkclean_one), multi-gen LRU aging of our memcg (mm walks and rmap
+ * look-around), DAMON with physical-address operations (rmap walks that
+ * clear Accessed, and a pageout scheme), and clear_refs / MADV_COLD (own
+ * mm only).
  *
  * Environment:
  *   XP_STRESS_SECONDS  duration of the storm (default 8; soak: longer)
@@ -42,7 +45,8 @@
 #define SHM_PAGES 256
 
 static volatile int stop;
-static atomic_long n_idle, n_pageout, n_reclaim, n_compact, n_msync, n_clear_refs, n_cold;
+static atomic_long n_idle, n_pageout, n_reclaim, n_compact, n_msync, n_clear_refs, n_cold,
+	n_mglru;
 static pid_t last_child;
 
 static int write_str(const char *path, const char *s)
@@ -60,6 +64,34 @@ static int write_str(const char *path, const char *s)
 static uint64_t pattern(unsigned long gen, unsigned long page, unsigned long word)
 {
 	return (gen << 40) ^ (page << 16) ^ word ^ 0x5a5a5a5a5aULL;
+}
+
+/* Pages of [addr, addr + npages pages) that are not in memory (swapped out). */
+static unsigned long not_resident(void *addr, unsigned long npages)
+{
+	unsigned char vec[ANON_PAGES > SHM_PAGES ? ANON_PAGES : SHM_PAGES];
+	unsigned long n = 0;
+
+	if (npages > sizeof(vec) || mincore(addr, npages * PAGE, vec))
+		return 0;
+	for (unsigned long i = 0; i < npages; i++)
+		n += !(vec[i] & 1);
+	return n;
+}
+
+/* Is a swap device active (a line after the header of /proc/swaps)? */
+static bool swap_active(void)
+{
+	FILE *f = fopen("/proc/swaps", "r");
+	char line[256];
+	int lines = 0;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	fclose(f);
+	return lines > 1;
 }
 
 /* Compare @npages at @base with pattern(gen); log the first mismatches. */
@@ -101,11 +133,141 @@ static int pfns_of(void *addr, unsigned long npages, uint64_t *pfns)
 	return known;
 }
 
+/*
+ * Multi-gen LRU aging of the memcg at @cgpath (as listed by debugfs, e.g.
+ * "/xp") on node 0: find its id and max generation in
+ * /sys/kernel/debug/lru_gen, then ask for a new generation with a forced
+ * page-table scan ("+ memcg node max_gen can_swap force_scan").
+ */
+static int mglru_age(const char *cgpath)
+{
+	FILE *f = fopen("/sys/kernel/debug/lru_gen", "r");
+	char line[256], path[128], cmd[96];
+	long id = -1, node = -1, gen, max_gen = -1, cur = -1;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " memcg %ld %127s", &cur, path) == 2) {
+			if (id >= 0)
+				break;
+			if (!strcmp(path, cgpath))
+				id = cur;
+			continue;
+		}
+		if (id < 0)
+			continue;
+		if (sscanf(line, " node %ld", &node) == 1)
+			continue;
+		if (node == 0 && sscanf(line, " %ld", &gen) == 1 && gen > max_gen)
+			max_gen = gen;
+	}
+	fclose(f);
+	if (id < 0 || max_gen < 0)
+		return -ENOENT;
+	snprintf(cmd, sizeof(cmd), "+ %ld 0 %ld 1 1", id, max_gen);
+	return write_str("/sys/kernel/debug/lru_gen", cmd);
+}
+
+#define DAMON_ADMIN "/sys/kernel/mm/damon/admin/kdamonds"
+#define DAMON_CTX DAMON_ADMIN "/0/contexts/0"
+#define DAMON_SCHEME DAMON_CTX "/schemes/0"
+
+/* The largest "System RAM" range of /proc/iomem: DAMON's paddr target. */
+static int system_ram(unsigned long *start, unsigned long *end)
+{
+	FILE *f = fopen("/proc/iomem", "r");
+	char line[256];
+	unsigned long s, e;
+
+	*start = *end = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != ' ' && strstr(line, ": System RAM") &&
+		    sscanf(line, "%lx-%lx", &s, &e) == 2 && e - s > *end - *start) {
+			*start = s;
+			*end = e + 1;
+		}
+	fclose(f);
+	return *end ? 0 : -ENOENT;
+}
+
+/*
+ * One kdamond with physical-address operations over all of System RAM:
+ * its sampling clears Accessed through rmap walks, and a pageout scheme
+ * (cold regions, 4 MiB per 100 ms) reclaims through try_to_unmap_one().
+ * Returns 0, or the first failing step's -errno.
+ */
+static int damon_paddr_start(void)
+{
+	static const char *const steps[][2] = {
+		{ DAMON_ADMIN "/nr_kdamonds", "1" },
+		{ DAMON_ADMIN "/0/contexts/nr_contexts", "1" },
+		{ DAMON_CTX "/operations", "paddr" },
+		{ DAMON_CTX "/monitoring_attrs/intervals/sample_us", "1000" },
+		{ DAMON_CTX "/monitoring_attrs/intervals/aggr_us", "20000" },
+		{ DAMON_CTX "/targets/nr_targets", "1" },
+		{ DAMON_CTX "/targets/0/regions/nr_regions", "1" },
+		{ DAMON_CTX "/schemes/nr_schemes", "1" },
+		{ DAMON_SCHEME "/action", "pageout" },
+		{ DAMON_SCHEME "/access_pattern/nr_accesses/min", "0" },
+		{ DAMON_SCHEME "/access_pattern/nr_accesses/max", "0" },
+		/* The size and age ranges default to [0, 0]: match any. */
+		{ DAMON_SCHEME "/access_pattern/sz/max", "1099511627776" },
+		{ DAMON_SCHEME "/access_pattern/age/max", "4294967295" },
+		{ DAMON_SCHEME "/quotas/bytes", "4194304" },
+		{ DAMON_SCHEME "/quotas/reset_interval_ms", "100" },
+	};
+	unsigned long start, end;
+	char num[32];
+	int ret;
+
+	for (unsigned int i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		ret = write_str(steps[i][0], steps[i][1]);
+		if (ret)
+			return ret;
+		/* The region files exist once nr_regions is written. */
+		if (!strcmp(steps[i][0], DAMON_CTX "/targets/0/regions/nr_regions")) {
+			ret = system_ram(&start, &end);
+			if (ret)
+				return ret;
+			snprintf(num, sizeof(num), "%lu", start);
+			ret = write_str(DAMON_CTX "/targets/0/regions/0/start", num);
+			snprintf(num, sizeof(num), "%lu", end);
+			if (!ret)
+				ret = write_str(DAMON_CTX "/targets/0/regions/0/end", num);
+			if (ret)
+				return ret;
+		}
+	}
+	return write_str(DAMON_ADMIN "/0/state", "on");
+}
+
+/* Stop the kdamond; return how many regions its scheme tried, or -errno. */
+static long damon_paddr_stop(void)
+{
+	char buf[32] = "";
+	int fd, ret = write_str(DAMON_ADMIN "/0/state", "update_schemes_stats");
+
+	if (!ret)
+		ret = write_str(DAMON_ADMIN "/0/state", "off");
+	if (ret)
+		return ret;
+	fd = open(DAMON_SCHEME "/stats/nr_tried", O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	ret = read(fd, buf, sizeof(buf) - 1) > 0 ? 0 : -EIO;
+	close(fd);
+	return ret ? ret : atol(buf);
+}
+
 struct lever_ctx {
 	uint64_t *pfns;
 	unsigned long npfns;
 	char *file_map;
 	char *anon;
+	bool mglru;
 };
 
 /* Mark the storm's pages idle over and over: an rmap walk per page. */
@@ -140,7 +302,7 @@ static void *lever_misc(void *arg)
 	while (!stop) {
 		pid_t child = last_child;
 
-		switch (round++ % 6) {
+		switch (round++ % 7) {
 		case 0:
 			if (child > 0) {
 				int pidfd = syscall(SYS_pidfd_open, child, 0);
@@ -173,6 +335,10 @@ static void *lever_misc(void *arg)
 		case 5:
 			if (madvise(c->anon, ANON_PAGES * PAGE, MADV_COLD) == 0)
 				atomic_fetch_add(&n_cold, 1);
+			break;
+		case 6:
+			if (c->mglru && mglru_age("/xp") == 0)
+				atomic_fetch_add(&n_mglru, 1);
 			break;
 		}
 		usleep(2000);
@@ -299,6 +465,9 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 	pthread_t t_idle, t_misc;
 	const char *run = getenv("XP_RUN");
 	bool xen_pv_run = run && !strcmp(run, "xen-pv");
+	bool damon;
+	long n_damon = -1;
+	unsigned long anon_out, shm_out;
 	int ord;
 	time_t end;
 	pid_t *workers;
@@ -347,7 +516,16 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 		  pfns_of(file_map, FILE_PAGES, pfns + ANON_PAGES))
 		TH_LOG("no PFN in /proc/self/pagemap (needs root)");
 
-	ctx = (struct lever_ctx){ pfns, npfns, file_map, anon };
+	ctx = (struct lever_ctx){ pfns, npfns, file_map, anon,
+				  !access("/sys/kernel/debug/lru_gen", W_OK) };
+	/* DAMON (paddr) runs for the whole storm, in its own kthread. */
+	damon = !access(DAMON_ADMIN "/nr_kdamonds", W_OK);
+	if (damon) {
+		int ret = damon_paddr_start();
+
+		EXPECT_EQ(0, ret) TH_LOG("starting DAMON (paddr): %s", strerror(-ret));
+		damon = !ret;
+	}
 	ASSERT_EQ(0, pthread_create(&t_idle, NULL, lever_page_idle, &ctx));
 	ASSERT_EQ(0, pthread_create(&t_misc, NULL, lever_misc, &ctx));
 
@@ -421,8 +599,26 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 	stop = 1;
 	pthread_join(t_idle, NULL);
 	pthread_join(t_misc, NULL);
+	if (damon) {
+		n_damon = damon_paddr_stop();
+		EXPECT_LT(0, n_damon) TH_LOG("DAMON (paddr) never tried its scheme (%ld)", n_damon);
+	}
 
-	/* Nothing lost: the anon pattern, shmem, and the file after a re-read. */
+	/*
+	 * Nothing lost: the anon pattern, shmem, and the file after a re-read.
+	 * Page anon and shmem out first, so that the check reads them back
+	 * from swap, and count how many really were out.
+	 */
+	madvise(anon, ANON_PAGES * PAGE, MADV_PAGEOUT);
+	madvise(shm, SHM_PAGES * PAGE, MADV_PAGEOUT);
+	anon_out = not_resident(anon, ANON_PAGES);
+	shm_out = not_resident(shm, SHM_PAGES);
+	ksft_print_msg("swapped out before the check: anon %lu/%d pages, shmem %lu/%d pages\n",
+		       anon_out, ANON_PAGES, shm_out, SHM_PAGES);
+	if (swap_active()) {
+		EXPECT_LT(0, anon_out) TH_LOG("no anonymous page was swapped out");
+		EXPECT_LT(0, shm_out) TH_LOG("no shmem page was swapped out");
+	}
 	verified += verify_pattern(_metadata, "anon", anon, ANON_PAGES, 0, &bad);
 	verified += verify_pattern(_metadata, "shmem", shm, SHM_PAGES, 1, &bad);
 	ASSERT_EQ(0, msync(file_map, FILE_PAGES * PAGE, MS_SYNC));
@@ -449,13 +645,20 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 
 	ksft_print_msg("storm: %lus on %d CPUs, file on %s, %lu file generations\n",
 		       stress_seconds(), ncpu, dir, gen);
-	ksft_print_msg("levers: page_idle %ld, process_madvise(PAGEOUT) %ld, memory.reclaim %ld, compact %ld, msync %ld, clear_refs %ld, MADV_COLD %ld\n",
+	ksft_print_msg("levers: page_idle %ld, process_madvise(PAGEOUT) %ld, memory.reclaim %ld, compact %ld, msync %ld, clear_refs %ld, MADV_COLD %ld, MGLRU aging %ld, DAMON paddr regions tried %ld\n",
 		       atomic_load(&n_idle), atomic_load(&n_pageout), atomic_load(&n_reclaim),
 		       atomic_load(&n_compact), atomic_load(&n_msync), atomic_load(&n_clear_refs),
-		       atomic_load(&n_cold));
+		       atomic_load(&n_cold), atomic_load(&n_mglru), n_damon);
 	ksft_print_msg("verified %lu bytes, %lu lost or corrupted\n", verified, bad);
 	EXPECT_EQ(0, bad);
 	EXPECT_LT(0, atomic_load(&n_idle)) TH_LOG("the page_idle lever never ran");
+	if (ctx.mglru) {
+		EXPECT_LT(0, atomic_load(&n_mglru)) TH_LOG("MGLRU aging never succeeded");
+	} else {
+		ksft_print_msg("MGLRU aging lever unavailable (no /sys/kernel/debug/lru_gen)\n");
+	}
+	if (!damon)
+		ksft_print_msg("DAMON paddr lever unavailable or failed to start\n");
 	EXPECT_EQ(0, kmsg_bad_lines(kfd, _metadata));
 
 	/* The ordering invariant, over everything the storm did. */
