@@ -47,11 +47,11 @@ n=${#patches[@]}
 # for the warnings check below.
 bisect() {
 	mkdir -p "$OUT/bisect/verified" "$OUT/logs"
-	local k stamp
+	local k stamp frags="$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config"
 	for ((k = 1; k < n; k++)); do
 		stamp=$( { echo "${KDIR:-$(cat "$CACHE/base/VERSION" 2>/dev/null)}";
 			   for p in "${patches[@]:0:$k}"; do sha1sum < "$TOP/patches/$p"; done;
-			   cat "$TOP"/configs/base.config "$TOP"/configs/mm.config "$TOP"/configs/kunit.config; } |
+			   cat $frags; } |
 			 sha1sum | cut -d' ' -f1)
 		if [ -f "$OUT/bisect/verified/$stamp" ] && [ -f "$OUT/logs/bisect-$k.make.log" ]; then
 			echo "    ok builds with patches 1..$k (verified before with the same patches)"
@@ -60,8 +60,7 @@ bisect() {
 		fi
 		stage_start "series: build with patches 1..$k of $n (${patches[$k-1]})"
 		rm -f "$OUT/logs/bisect-$k.make.log"
-		if SERIES=$k FRAGMENTS="$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config" \
-			"$TOP/scripts/build.sh" kernel > "$OUT/logs/bisect-$k.log" 2>&1; then
+		if SERIES=$k FRAGMENTS="$frags" "$TOP/scripts/build.sh" kernel > "$OUT/logs/bisect-$k.log" 2>&1; then
 			cp "$OUT/logs/build.log" "$OUT/logs/bisect-$k.make.log"
 			add "builds with patches 1..$k" PASS
 			touch "$OUT/bisect/verified/$stamp"
@@ -78,6 +77,8 @@ bisect() {
 if [ $what != checks ]; then
 	bisect
 	[ $what = bisect ] && exit 0
+	# The checks below look at the whole series: bring the tree back to it.
+	"$TOP/scripts/build.sh" all
 fi
 
 stage_start "series: checkpatch --strict on $n patches"
