@@ -3,23 +3,27 @@
 #
 # Boot the negative control (fix off, windows widened) N times and record
 # how long the stress took to crash the kernel, as printed by the judge.
-#   scripts/negctl-stats.sh [N]
+#   scripts/negctl-stats.sh [N [0|fork|exit]]
+# The mode is the value of xen_pin_race_fix: 0 switches the ordering off
+# everywhere, fork only at fork and exec, exit only at exit.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 n=${1:-5}
-[[ $n =~ ^[1-9][0-9]*$ ]] || die "usage: scripts/negctl-stats.sh [number of boots]"
+mode=${2:-0}
+[[ $n =~ ^[1-9][0-9]*$ ]] && [[ $mode =~ ^(0|fork|exit)$ ]] ||
+	die "usage: scripts/negctl-stats.sh [number of boots [0|fork|exit]]"
 crash='(native_ptep_test_and_clear_flags|xen_ptep_test_and_clear_flags|ptep_test_and_clear_young|ptep_clear_flush|try_to_unmap_one|try_to_migrate_one|page_mkclean_one|remove_migration_pte)[+]0x'
-args=xen_pin_race_fix=0+kunit.enable=0+xen_pin_race_delay_us=2000+printk.time=1
+args=xen_pin_race_fix=$mode+kunit.enable=0+xen_pin_race_delay_us=2000+printk.time=1
 specs=()
-for i in $(seq 1 "$n"); do specs+=("negctl-$i:xen-pv:2:tests:$crash:$args"); done
+for i in $(seq 1 "$n"); do specs+=("negctl-$mode-$i:xen-pv:2:tests:$crash:$args"); done
 scripts_out=$OUT/results
 "$TOP/scripts/run.sh" "${specs[@]}" || true
-python3 - "$scripts_out" "$n" > "$OUT/negctl-stats.md" <<'PY'
+python3 - "$scripts_out" "$n" "$mode" > "$OUT/negctl-stats-$mode.md" <<'PY'
 import json, statistics, sys
-res, n = sys.argv[1], int(sys.argv[2])
+res, n, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 times, rows = [], []
 for i in range(1, n + 1):
-    with open(f'{res}/negctl-{i}.json') as f:
+    with open(f'{res}/negctl-{mode}-{i}.json') as f:
         r = json.load(f)
     t = r.get('time_to_detect')
     rows.append((i, r['verdict'], t, r['summary']))
@@ -35,4 +39,4 @@ if times:
 else:
     print(f'\nCaught in 0 of {n} boots.')
 PY
-cat "$OUT/negctl-stats.md"
+cat "$OUT/negctl-stats-$mode.md"

@@ -12,8 +12,11 @@
  * remove_migration_ptes), msync of a shared file on a block filesystem
  * (page_mkclean_one), multi-gen LRU aging of our memcg (mm walks and rmap
  * look-around), DAMON with physical-address operations (rmap walks that
- * clear Accessed, and a pageout scheme), and clear_refs / MADV_COLD (own
- * mm only).
+ * clear Accessed, and a pageout scheme), clear_refs / MADV_COLD (own mm
+ * only), and plain memory pressure: our memcg's memory.high is set below
+ * what the storm uses, so that its own page faults and forks keep entering
+ * direct reclaim (reclaim_high: folio_referenced_one, try_to_unmap_one),
+ * swapping to zram.
  *
  * Environment:
  *   XP_STRESS_SECONDS  duration of the storm (default 8; soak: longer)
@@ -92,6 +95,34 @@ static bool swap_active(void)
 		lines++;
 	fclose(f);
 	return lines > 1;
+}
+
+/*
+ * A "key value" line of a cgroup file (memory.stat), or the single number
+ * of memory.current when @key is NULL; -1 if unavailable.
+ */
+static long long cg_read(const char *file, const char *key)
+{
+	char path[128], line[256], k[64];
+	long long v, ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/xp/%s", file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!key && sscanf(line, "%lld", &v) == 1) {
+			ret = v;
+			break;
+		}
+		if (key && sscanf(line, "%63s %lld", k, &v) == 2 && !strcmp(k, key)) {
+			ret = v;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
 }
 
 /* Compare @npages at @base with pattern(gen); log the first mismatches. */
@@ -465,8 +496,9 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 	pthread_t t_idle, t_misc;
 	const char *run = getenv("XP_RUN");
 	bool xen_pv_run = run && !strcmp(run, "xen-pv");
-	bool damon;
+	bool damon, pressure = false;
 	long n_damon = -1;
+	long long cur, pgscan0, pgscan = -1, high0, highs = -1;
 	unsigned long anon_out, shm_out;
 	int ord;
 	time_t end;
@@ -525,6 +557,23 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 
 		EXPECT_EQ(0, ret) TH_LOG("starting DAMON (paddr): %s", strerror(-ret));
 		damon = !ret;
+	}
+	/*
+	 * Memory pressure: a memory.high of 3/4 of what we use now.  Every
+	 * charge above it (swap-ins, COW copies, the children's page tables
+	 * and stacks) reclaims from our LRUs on the way back to user space;
+	 * unlike memory.max it throttles instead of OOM-killing.
+	 */
+	cur = cg_read("memory.current", NULL);
+	pgscan0 = cg_read("memory.stat", "pgscan");
+	high0 = cg_read("memory.events", "high");
+	if (cur > 0 && pgscan0 >= 0 && high0 >= 0) {
+		char high[32];
+
+		snprintf(high, sizeof(high), "%lld", cur / 4 * 3);
+		pressure = !write_str("/sys/fs/cgroup/xp/memory.high", high);
+		ksft_print_msg("memory pressure: memory.current %lld, memory.high %s: %s\n",
+			       cur, high, pressure ? "set" : "not writable");
 	}
 	ASSERT_EQ(0, pthread_create(&t_idle, NULL, lever_page_idle, &ctx));
 	ASSERT_EQ(0, pthread_create(&t_misc, NULL, lever_misc, &ctx));
@@ -596,6 +645,11 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 		EXPECT_TRUE(WIFEXITED(st)) TH_LOG("worker %d killed by signal %d", i, WTERMSIG(st));
 		EXPECT_EQ(0, WEXITSTATUS(st));
 	}
+	if (pressure) {
+		pgscan = cg_read("memory.stat", "pgscan") - pgscan0;
+		highs = cg_read("memory.events", "high") - high0;
+		write_str("/sys/fs/cgroup/xp/memory.high", "max");
+	}
 	stop = 1;
 	pthread_join(t_idle, NULL);
 	pthread_join(t_misc, NULL);
@@ -649,6 +703,8 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 		       atomic_load(&n_idle), atomic_load(&n_pageout), atomic_load(&n_reclaim),
 		       atomic_load(&n_compact), atomic_load(&n_msync), atomic_load(&n_clear_refs),
 		       atomic_load(&n_cold), atomic_load(&n_mglru), n_damon);
+	ksft_print_msg("memory pressure: memory.high exceeded and reclaimed %lld times; %lld pages scanned by all reclaim in our memcg\n",
+		       highs, pgscan);
 	ksft_print_msg("verified %lu bytes, %lu lost or corrupted\n", verified, bad);
 	EXPECT_EQ(0, bad);
 	EXPECT_LT(0, atomic_load(&n_idle)) TH_LOG("the page_idle lever never ran");
@@ -659,6 +715,11 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 	}
 	if (!damon)
 		ksft_print_msg("DAMON paddr lever unavailable or failed to start\n");
+	if (pressure && swap_active()) {
+		EXPECT_LT(0, highs) TH_LOG("memory.high never made the storm reclaim");
+	} else {
+		ksft_print_msg("memory pressure lever unavailable (no memcg memory.high, or no swap)\n");
+	}
 	EXPECT_EQ(0, kmsg_bad_lines(kfd, _metadata));
 
 	/* The ordering invariant, over everything the storm did. */
