@@ -66,7 +66,8 @@ bench: deps
 # Time-to-detect of the negative control over 5 boots per mode (fix off
 # everywhere, and at fork/exec only), for Documentation/negative-control.md.
 negative-control-stats: deps
-	@scripts/negctl-stats.sh 5 0 && scripts/negctl-stats.sh 5 fork
+	@export WIDEN='$(WIDEN)' CRASH_PATH='$(CRASH_PATH)' CRASH_YOUNG='$(CRASH_YOUNG)'; \
+		scripts/negctl-stats.sh 5 0 && scripts/negctl-stats.sh 5 fork
 
 # The judge's tests alone, on recorded consoles (no build, no boot).
 test-harness:

@@ -12,13 +12,18 @@ n=${1:-5}
 mode=${2:-0}
 [[ $n =~ ^[1-9][0-9]*$ ]] && [[ $mode =~ ^(0|fork|exit)$ ]] ||
 	die "usage: scripts/negctl-stats.sh [number of boots [0|fork|exit]]"
-crash='(native_ptep_test_and_clear_flags|xen_ptep_test_and_clear_flags|ptep_test_and_clear_young|ptep_clear_flush|try_to_unmap_one|try_to_migrate_one|page_mkclean_one|remove_migration_pte)[+]0x'
-args=xen_pin_race_fix=$mode+kunit.enable=0+xen_pin_race_delay_us=2000+printk.time=1
+# The boot arguments and crash regexes are make check's (Makefile: WIDEN,
+# CRASH_PATH, CRASH_YOUNG), passed in by make negative-control-stats.
+for v in WIDEN CRASH_PATH CRASH_YOUNG; do
+	[ -n "${!v:-}" ] || die "$v is not set: run this through 'make negative-control-stats'."
+done
+crash=$CRASH_PATH
+args=xen_pin_race_fix=$mode+kunit.enable=0+$WIDEN
 # Mode 0 is the 2007 oops, as make check's xen-pv-fix-off boots it:
 # page_idle alone, and the fault must be in the young-clearing op.
 if [ "$mode" = 0 ]; then
 	args=$args+XP_LEVERS=idle
-	crash='RIP. e030.(xen_ptep_test_and_clear_flags|native_ptep_test_and_clear_flags|ptep_test_and_clear_young)[+]0x'
+	crash=$CRASH_YOUNG
 fi
 specs=()
 for i in $(seq 1 "$n"); do specs+=("negctl-$mode-$i:xen-pv:2:tests:$crash:$args"); done
