@@ -117,11 +117,17 @@ prepare_tree() {
 	# Apply the series in a separate worktree, then move the scratch tree
 	# from its current commit to the result: git rewrites only the files
 	# whose content changes, so the build stays incremental.  A patch that
-	# does not apply leaves the scratch tree as it was, and unstamped.
+	# does not apply leaves the scratch tree as it was, and unstamped.  The
+	# worktree checks out only the files the series touches (a full
+	# checkout takes most of a minute, once per prefix in check-series.sh).
 	stage_start "tree: git am patches/series"
-	local p n=0 err wt=$OUT/am-worktree new
+	local p n=0 err wt=$OUT/am-worktree new files
+	mapfile -t files < <(for p in $(series_list); do
+		sed -n 's|^diff --git a/\([^ ]*\) b/\([^ ]*\)$|/\1\n/\2|p' "$TOP/patches/$p"; done | sort -u)
 	(cd "$SRC" && git worktree prune && rm -rf "$wt" &&
-	 git worktree add -q --detach "$wt" pristine) ||
+	 git worktree add -q --no-checkout --detach "$wt" pristine &&
+	 cd "$wt" && git sparse-checkout set --no-cone "${files[@]:-/MAINTAINERS}" &&
+	 git reset -q --hard) ||
 		die "could not make a worktree of the scratch tree $SRC."
 	for p in $(series_list); do
 		n=$((n + 1))
@@ -142,7 +148,10 @@ prepare_tree() {
 
 configure() {
 	local want stamp=$BUILD/.xp-config-stamp
-	want=$( { (cd "$SRC" && git rev-parse HEAD); cat $FRAGMENTS; } | sha1sum | cut -d' ' -f1)
+	# The configuration depends on the fragments and on the Kconfig files
+	# only: a prefix of the series that changes no Kconfig file keeps it.
+	want=$( { cat "$SRC/.xp-base-id"; (cd "$SRC" && git ls-tree -r HEAD) | grep -E '[[:space:]]([^[:space:]]*/)?Kconfig[^/]*$';
+		  cat $FRAGMENTS; } | sha1sum | cut -d' ' -f1)
 	if [ -f "$stamp" ] && [ -f "$BUILD/.config" ] && [ "$(cat "$stamp")" = "$want" ]; then
 		echo "    config: unchanged"
 		return

@@ -13,10 +13,11 @@
 #
 #   scripts/check-series.sh [--results dir] [--bisect | --checks]
 #
-# The prefixes are built in the main scratch tree and build directory
-# (out/src, out/build), one after the other and then, by scripts/build.sh,
-# the whole series: every step is an incremental build.  So run --bisect
-# before scripts/build.sh and --checks after it, as scripts/run.sh does.
+# The prefixes are applied in the main scratch tree (out/src) and built in
+# out/bisect-build with a small configuration (configs/bisect.config); the
+# whole series is built by scripts/build.sh with the tests' configuration.
+# Run --bisect before scripts/build.sh and --checks after it, as
+# scripts/run.sh does.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 results=$OUT/results
@@ -40,27 +41,49 @@ write_results() {
 mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series")
 n=${#patches[@]}
 
-# Bisectability: build every proper prefix (incremental from one prefix to
-# the next).  A prefix that built before with exactly these patches,
-# fragments and base is not built again (the stamp lives in out/, so a
-# clean clone checks all).  The make output of each prefix build is kept
-# for the warnings check below.
+# Bisectability: build every proper prefix, one after the other in a build
+# directory of its own (out/bisect-build) with the small configuration of
+# configs/bisect.config, plus configs/kunit.config (Rust) once the prefix
+# touches Rust and the options of configs/xenpv-ptep.config that the
+# prefix defines; from one prefix to the next the build is incremental.  A
+# prefix that built before with exactly these patches, fragments and base
+# is not built again (the stamp lives in out/, so a clean clone checks
+# all).  The make output of each prefix build is kept for the warnings
+# check below.
+prefix_fragment() {
+	local line sym
+	echo "# The options of configs/xenpv-ptep.config that patches 1..$1 define."
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*) sym=${line%%=*}; sym=${sym#CONFIG_}
+			if git -C "$OUT/src" grep -q -E "^(menu)?config $sym\$" -- '*Kconfig*'; then
+				echo "$line"
+			fi ;;
+		esac
+	done < "$TOP/configs/xenpv-ptep.config"
+}
 bisect() {
 	mkdir -p "$OUT/bisect/verified" "$OUT/logs"
-	local k stamp frags="$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config"
+	local k p stamp frags rust=no
 	for ((k = 1; k < n; k++)); do
+		grep -q -E '^diff --git a/(rust/|[^ ]*[.]rs )' "$TOP/patches/${patches[$k-1]}" && rust=yes
+		frags="$TOP/configs/bisect.config"
+		[ $rust = no ] || frags+=" $TOP/configs/kunit.config"
 		stamp=$( { echo "${KDIR:-$(cat "$CACHE/base/VERSION" 2>/dev/null)}";
 			   for p in "${patches[@]:0:$k}"; do sha1sum < "$TOP/patches/$p"; done;
-			   cat $frags; } |
+			   cat $frags "$TOP/configs/xenpv-ptep.config"; } |
 			 sha1sum | cut -d' ' -f1)
 		if [ -f "$OUT/bisect/verified/$stamp" ] && [ -f "$OUT/logs/bisect-$k.make.log" ]; then
 			echo "    ok builds with patches 1..$k (verified before with the same patches)"
 			add "builds with patches 1..$k" PASS
 			continue
 		fi
-		stage_start "series: build with patches 1..$k of $n (${patches[$k-1]})"
+		stage_start "series: build with patches 1..$k of $n (${patches[$k-1]}), $([ $rust = yes ] && echo "with" || echo "no") Rust"
 		rm -f "$OUT/logs/bisect-$k.make.log"
-		if SERIES=$k FRAGMENTS="$frags" "$TOP/scripts/build.sh" kernel > "$OUT/logs/bisect-$k.log" 2>&1; then
+		if { SERIES=$k "$TOP/scripts/build.sh" tree &&
+		     prefix_fragment $k > "$OUT/bisect/prefix-$k.config" &&
+		     SERIES=$k BUILD="$OUT/bisect-build" FRAGMENTS="$frags $OUT/bisect/prefix-$k.config" \
+			"$TOP/scripts/build.sh" kernel; } > "$OUT/logs/bisect-$k.log" 2>&1; then
 			cp "$OUT/logs/build.log" "$OUT/logs/bisect-$k.make.log"
 			add "builds with patches 1..$k" PASS
 			touch "$OUT/bisect/verified/$stamp"

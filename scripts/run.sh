@@ -17,9 +17,8 @@ results=$OUT/results
 rm -rf "$results"
 mkdir -p "$results" "$OUT/logs"
 
-# Every proper prefix of the series first, in the same tree and build
-# directory, so that the prefixes and then the whole series are all
-# incremental builds.
+# Every proper prefix of the series first (in out/bisect-build, with a small
+# configuration), then the whole series with the tests' configuration.
 if [ "${BISECT_BUILD:-0}" = 1 ]; then
 	"$TOP/scripts/check-series.sh" --results "$results" --bisect || true
 fi
