@@ -127,11 +127,20 @@ def decode(excerpt_lines, ksrc, vmlinux):
     return res.stdout.rstrip('\n').split('\n')
 
 
+KTAP_SYNTAX = re.compile(r'(\s|K?TAP version |#|ok |not ok |1\.\.\d)')
+PRINTK_PREFIX = re.compile(r'^\[\s*[0-9]+\.[0-9]+\] ?')
+
+
 def ktap_block(lines):
-    """Lines from the first KTAP/TAP header on (kunit.py finds the end)."""
+    """Lines from the first KTAP/TAP header on (kunit.py finds the end),
+    without the kernel's own log lines that land in the middle: a line
+    that starts with anything but KTAP syntax or indentation (after the
+    printk time) cannot belong to the document, and kunit.py, meeting one
+    between a subtest's "KTAP version" and its "# Subtest:" line, loses
+    track of the rest (e.g. "input: AT Translated Set 2 keyboard ...")."""
     for i, line in enumerate(lines):
         if KTAP_HEADER.search(line):
-            return lines[i:]
+            return [l for l in lines[i:] if KTAP_SYNTAX.match(PRINTK_PREFIX.sub('', l, count=1))]
     return []
 
 
