@@ -71,10 +71,10 @@ bench: deps
 	@scripts/bench.sh
 
 # Time-to-detect of the negative control over 5 boots per mode (fix off
-# everywhere, and at fork/exec only), for Documentation/negative-control.md.
+# everywhere, at fork/exec only, at exec only), for Documentation/negative-control.md.
 negative-control-stats: deps
-	@export WIDEN='$(WIDEN)' CRASH_PATH='$(CRASH_PATH)' CRASH_YOUNG='$(CRASH_YOUNG)'; \
-		scripts/negctl-stats.sh 5 0 && scripts/negctl-stats.sh 5 fork
+	@export WIDEN='$(WIDEN)' WIDEN_EXEC='$(WIDEN_EXEC)' CRASH_PATH='$(CRASH_PATH)' CRASH_YOUNG='$(CRASH_YOUNG)'; \
+		scripts/negctl-stats.sh 5 0 && scripts/negctl-stats.sh 5 fork && scripts/negctl-stats.sh 5 exec
 
 # The judge's tests alone, on recorded consoles (no build, no boot).
 test-harness:

@@ -3,22 +3,26 @@
 #
 # Boot the negative control (fix off, windows widened) N times and record
 # how long the stress took to crash the kernel, as printed by the judge.
-#   scripts/negctl-stats.sh [N [0|fork|exit]]
+#   scripts/negctl-stats.sh [N [0|fork|exec|exit]]
 # The mode is the value of xen_pin_race_fix: 0 switches the ordering off
-# everywhere, fork only at fork and exec, exit only at exit.
+# everywhere, fork only at fork and exec, exec only at exec, exit only at
+# exit.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 n=${1:-5}
 mode=${2:-0}
-[[ $n =~ ^[1-9][0-9]*$ ]] && [[ $mode =~ ^(0|fork|exit)$ ]] ||
-	die "usage: scripts/negctl-stats.sh [number of boots [0|fork|exit]]"
+[[ $n =~ ^[1-9][0-9]*$ ]] && [[ $mode =~ ^(0|fork|exec|exit)$ ]] ||
+	die "usage: scripts/negctl-stats.sh [number of boots [0|fork|exec|exit]]"
 # The boot arguments and crash regexes are make check's (Makefile: WIDEN,
-# CRASH_PATH, CRASH_YOUNG), passed in by make negative-control-stats.
-for v in WIDEN CRASH_PATH CRASH_YOUNG; do
+# WIDEN_EXEC, CRASH_PATH, CRASH_YOUNG), passed in by make
+# negative-control-stats.
+for v in WIDEN WIDEN_EXEC CRASH_PATH CRASH_YOUNG; do
 	[ -n "${!v:-}" ] || die "$v is not set: run this through 'make negative-control-stats'."
 done
 crash=$CRASH_PATH
 args=xen_pin_race_fix=$mode+kunit.enable=0+$WIDEN
+# Exec alone is make check's xen-pv-exec-fix-off: its window is widened more.
+[ "$mode" != exec ] || args=xen_pin_race_fix=$mode+kunit.enable=0+$WIDEN_EXEC
 # Mode 0 is the 2007 oops, as make check's xen-pv-fix-off boots it:
 # page_idle alone, and the fault must be in the young-clearing op.
 if [ "$mode" = 0 ]; then
