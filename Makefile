@@ -24,6 +24,7 @@ CRASH_PATH := (native_ptep_test_and_clear_flags|xen_ptep_test_and_clear_flags|pt
 # xen-pv-fix-off is the 2007 oops: the fix off, page_idle the only lever,
 # so the fault must be in the young-clearing op (the RIP line; a ':' cannot
 # be written in a run spec, '.' stands for it).
+# xen-pv-exit-fix-off switches it off at exit only (the 2007 window).
 # xen-pv-fork-fix-off switches the order off at fork and exec only, so the
 # crash it must show can only come from those windows; xen-pv-exec-fix-off
 # at exec only.  An exec opens one window per pte page of its new stack, a
@@ -35,6 +36,7 @@ CRASH_YOUNG := RIP. e030.(xen_ptep_test_and_clear_flags|native_ptep_test_and_cle
 RUNS_NEG := 'xen-pv-widened:xen-pv:2:tests::$(WIDEN)' \
 	'xen-pv-widened-100ms:xen-pv:2:tests::$(WIDEN_EXEC)' \
 	'xen-pv-fix-off:xen-pv:2:tests:$(CRASH_YOUNG):xen_pin_race_fix=0+kunit.enable=0+XP_LEVERS=idle+$(WIDEN)' \
+	'xen-pv-exit-fix-off:xen-pv:2:tests:$(CRASH_YOUNG):xen_pin_race_fix=exit+kunit.enable=0+XP_LEVERS=idle+$(WIDEN)' \
 	'xen-pv-fork-fix-off:xen-pv:2:tests:$(CRASH_PATH):xen_pin_race_fix=fork+kunit.enable=0+$(WIDEN)' \
 	'xen-pv-exec-fix-off:xen-pv:2:tests:$(CRASH_PATH):xen_pin_race_fix=exec+kunit.enable=0+$(WIDEN_EXEC)'
 RUNS_CHECK := $(RUNS_MAIN) xen-pv-4cpu:xen-pv:4 $(RUNS_NEG) \
@@ -71,10 +73,12 @@ bench: deps
 	@scripts/bench.sh
 
 # Time-to-detect of the negative control over 5 boots per mode (fix off
-# everywhere, at fork/exec only, at exec only), for Documentation/negative-control.md.
+# everywhere, at exit only, at fork/exec only, at exec only), for
+# Documentation/negative-control.md.
 negative-control-stats: deps
 	@export WIDEN='$(WIDEN)' WIDEN_EXEC='$(WIDEN_EXEC)' CRASH_PATH='$(CRASH_PATH)' CRASH_YOUNG='$(CRASH_YOUNG)'; \
-		scripts/negctl-stats.sh 5 0 && scripts/negctl-stats.sh 5 fork && scripts/negctl-stats.sh 5 exec
+		scripts/negctl-stats.sh 5 0 && scripts/negctl-stats.sh 5 exit && \
+		scripts/negctl-stats.sh 5 fork && scripts/negctl-stats.sh 5 exec
 
 # The judge's tests alone, on recorded consoles (no build, no boot).
 test-harness:

@@ -23,9 +23,10 @@ crash=$CRASH_PATH
 args=xen_pin_race_fix=$mode+kunit.enable=0+$WIDEN
 # Exec alone is make check's xen-pv-exec-fix-off: its window is widened more.
 [ "$mode" != exec ] || args=xen_pin_race_fix=$mode+kunit.enable=0+$WIDEN_EXEC
-# Mode 0 is the 2007 oops, as make check's xen-pv-fix-off boots it:
-# page_idle alone, and the fault must be in the young-clearing op.
-if [ "$mode" = 0 ]; then
+# Modes 0 and exit are the 2007 oops, as make check's xen-pv-fix-off and
+# xen-pv-exit-fix-off boot it: page_idle alone, and the fault must be in
+# the young-clearing op.
+if [ "$mode" = 0 ] || [ "$mode" = exit ]; then
 	args=$args+XP_LEVERS=idle
 	crash=$CRASH_YOUNG
 fi
