@@ -33,12 +33,13 @@ CRASH_PATH := (native_ptep_test_and_clear_flags|xen_ptep_test_and_clear_flags|pt
 # xen-pv-widened-100ms is its positive side: the fix on, the same widening.
 WIDEN_EXEC := xen_pin_race_delay_us=100000+printk.time=1+XP_STRESS_SECONDS=30
 CRASH_YOUNG := RIP. e030.(xen_ptep_test_and_clear_flags|native_ptep_test_and_clear_flags|ptep_test_and_clear_young)[+]0x
+NEG_FIX0 := xen-pv-fix-off:xen-pv:2:tests:$(CRASH_YOUNG):xen_pin_race_fix=0+kunit.enable=0+XP_LEVERS=idle+$(WIDEN)
+NEG_EXIT := xen-pv-exit-fix-off:xen-pv:2:tests:$(CRASH_YOUNG):xen_pin_race_fix=exit+kunit.enable=0+XP_LEVERS=idle+$(WIDEN)
+NEG_FORK := xen-pv-fork-fix-off:xen-pv:2:tests:$(CRASH_PATH):xen_pin_race_fix=fork+kunit.enable=0+$(WIDEN)
+NEG_EXEC := xen-pv-exec-fix-off:xen-pv:2:tests:$(CRASH_PATH):xen_pin_race_fix=exec+kunit.enable=0+$(WIDEN_EXEC)
 RUNS_NEG := 'xen-pv-widened:xen-pv:2:tests::$(WIDEN)' \
 	'xen-pv-widened-100ms:xen-pv:2:tests::$(WIDEN_EXEC)' \
-	'xen-pv-fix-off:xen-pv:2:tests:$(CRASH_YOUNG):xen_pin_race_fix=0+kunit.enable=0+XP_LEVERS=idle+$(WIDEN)' \
-	'xen-pv-exit-fix-off:xen-pv:2:tests:$(CRASH_YOUNG):xen_pin_race_fix=exit+kunit.enable=0+XP_LEVERS=idle+$(WIDEN)' \
-	'xen-pv-fork-fix-off:xen-pv:2:tests:$(CRASH_PATH):xen_pin_race_fix=fork+kunit.enable=0+$(WIDEN)' \
-	'xen-pv-exec-fix-off:xen-pv:2:tests:$(CRASH_PATH):xen_pin_race_fix=exec+kunit.enable=0+$(WIDEN_EXEC)'
+	'$(NEG_FIX0)' '$(NEG_EXIT)' '$(NEG_FORK)' '$(NEG_EXEC)'
 RUNS_CHECK := $(RUNS_MAIN) xen-pv-4cpu:xen-pv:4 $(RUNS_NEG) \
 	'harness-crash:xen-pv:2:crash:sysrq triggered crash'
 
@@ -76,9 +77,8 @@ bench: deps
 # everywhere, at exit only, at fork/exec only, at exec only), for
 # Documentation/negative-control.md.
 negative-control-stats: deps
-	@export WIDEN='$(WIDEN)' WIDEN_EXEC='$(WIDEN_EXEC)' CRASH_PATH='$(CRASH_PATH)' CRASH_YOUNG='$(CRASH_YOUNG)'; \
-		scripts/negctl-stats.sh 5 0 && scripts/negctl-stats.sh 5 exit && \
-		scripts/negctl-stats.sh 5 fork && scripts/negctl-stats.sh 5 exec
+	@scripts/negctl-stats.sh 5 '$(NEG_FIX0)' && scripts/negctl-stats.sh 5 '$(NEG_EXIT)' && \
+		scripts/negctl-stats.sh 5 '$(NEG_FORK)' && scripts/negctl-stats.sh 5 '$(NEG_EXEC)'
 
 # The judge's tests alone, on recorded consoles (no build, no boot).
 test-harness:
