@@ -49,7 +49,8 @@ n=${#patches[@]}
 # prefix that built before with exactly these patches, fragments and base
 # is not built again (the stamp lives in out/, so a clean clone checks
 # all).  The make output of each prefix build is kept for the warnings
-# check below.
+# check below.  The whole series is built there too, with the test-only
+# options off (the main build has them on): a user's kernel has them off.
 prefix_fragment() {
 	local line sym
 	echo "# The options of configs/xenpv-ptep.config that patches 1..$1 define."
@@ -65,7 +66,10 @@ prefix_fragment() {
 bisect() {
 	mkdir -p "$OUT/bisect/verified" "$OUT/logs"
 	local k p stamp frags rust=no
-	for ((k = 1; k < n; k++)); do
+	local label
+	for ((k = 1; k <= n; k++)); do
+		label="builds with patches 1..$k"
+		[ $k -lt $n ] || label="builds with patches 1..$k, the test-only options off"
 		grep -q -E '^diff --git a/(rust/|[^ ]*[.]rs )' "$TOP/patches/${patches[$k-1]}" && rust=yes
 		frags="$TOP/configs/bisect.config"
 		[ $rust = no ] || frags+=" $TOP/configs/kunit.config"
@@ -74,23 +78,24 @@ bisect() {
 			   cat $frags "$TOP/configs/xenpv-ptep.config"; } |
 			 sha1sum | cut -d' ' -f1)
 		if [ -f "$OUT/bisect/verified/$stamp" ] && [ -f "$OUT/logs/bisect-$k.make.log" ]; then
-			echo "    ok builds with patches 1..$k (verified before with the same patches)"
-			add "builds with patches 1..$k" PASS
+			echo "    ok $label (verified before with the same patches)"
+			add "$label" PASS
 			continue
 		fi
-		stage_start "series: build with patches 1..$k of $n (${patches[$k-1]}), $([ $rust = yes ] && echo "with" || echo "no") Rust"
+		stage_start "series: build with patches 1..$k of $n (${patches[$k-1]}), $([ $rust = yes ] && echo "with" || echo "no") Rust$([ $k -lt $n ] || echo ", test-only options off")"
 		rm -f "$OUT/logs/bisect-$k.make.log"
 		if { SERIES=$k "$TOP/scripts/build.sh" tree &&
-		     prefix_fragment $k > "$OUT/bisect/prefix-$k.config" &&
+		     if [ $k -lt $n ]; then prefix_fragment $k; else echo "# test-only options off"; fi \
+			> "$OUT/bisect/prefix-$k.config" &&
 		     SERIES=$k BUILD="$OUT/bisect-build" FRAGMENTS="$frags $OUT/bisect/prefix-$k.config" \
 			"$TOP/scripts/build.sh" kernel; } > "$OUT/logs/bisect-$k.log" 2>&1; then
 			cp "$OUT/logs/build.log" "$OUT/logs/bisect-$k.make.log"
-			add "builds with patches 1..$k" PASS
+			add "$label" PASS
 			touch "$OUT/bisect/verified/$stamp"
 			stage_end pass
 		else
 			tail -n 15 "$OUT/logs/bisect-$k.log" | sed 's/^/      /'
-			add "builds with patches 1..$k" FAIL
+			add "$label" FAIL
 			stage_end "FAIL (log: $OUT/logs/bisect-$k.log)"
 		fi
 	done
