@@ -43,7 +43,7 @@ RUNS_NEG := 'xen-pv-widened:xen-pv:2:tests::$(WIDEN)' \
 RUNS_CHECK := $(RUNS_MAIN) xen-pv-4cpu:xen-pv:4 $(RUNS_NEG) \
 	'harness-crash:xen-pv:2:crash:sysrq triggered crash'
 
-.PHONY: all deps build run check bench soak negative-control-stats test-harness clean distclean help
+.PHONY: all deps build run check debug bench soak negative-control-stats test-harness clean distclean help
 all: run
 
 help:
@@ -60,6 +60,13 @@ run: deps
 
 check: deps
 	@HARNESS_TESTS=1 BISECT_BUILD=1 scripts/run.sh $(RUNS_CHECK)
+
+# The main runs on a debug kernel (configs/debug.config: lockdep,
+# DEBUG_VM, the page table check), built in out/debug (not part of CI: a
+# second full build, about 8 minutes).
+debug: deps
+	@OUT="$${OUT:-$(CURDIR)/out}/debug" FRAGMENTS="$(addprefix $(CURDIR)/configs/,base.config mm.config kunit.config xenpv-ptep.config debug.config)" \
+		TIMEOUT=900 scripts/run.sh $(RUNS_MAIN)
 
 # Soak: the stress selftests for SOAK_SECONDS (default 600) on Xen PV.
 SOAK_SECONDS ?= 600

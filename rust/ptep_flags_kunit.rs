@@ -416,7 +416,7 @@ mod ordering {
         }
         let s1 = Stats::read();
         pr_info!(
-            "ordering: {} ptes seen by rmap walks, {} in unpinned pte pages\n",
+            "ordering: {} pte pages locked by rmap walks, {} of them unpinned\n",
             s1.rmap_ptes,
             s1.rmap_unpinned
         );
