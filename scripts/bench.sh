@@ -14,8 +14,9 @@ frag="$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config 
 B=$OUT/bench
 mkdir -p "$B"
 
-# Three kernels, built in one scratch tree and build directory one after
-# the other (each build is incremental), each bzImage kept:
+# Three kernels, each in a scratch tree and build directory of its own, so
+# that a kernel whose base, patches and fragments did not change since the
+# last run is not rebuilt (build.sh stamps its tree and configuration):
 #  - unpatched: Linux 7.3 as released;
 #  - lazyfix: 7.3 with only the series' first patch, the fix that makes
 #    lazy MMU mode work again on Xen PV (independent of the rest): the
@@ -33,12 +34,13 @@ for k in unpatched lazyfix patched; do
 	patched) series=$pseries ;;
 	esac
 	stage_start "bench: build $k kernel"
-	SERIES=$series SRC=$B/src BUILD=$B/build FRAGMENTS="$frag" \
+	SERIES=$series SRC=$B/src-$k BUILD=$B/build-$k FRAGMENTS="$frag" \
 		"$TOP/scripts/build.sh" kernel > "$B/$k.build.log" 2>&1 ||
 		die "building the $k kernel failed; see $B/$k.build.log"
 	mkdir -p "$B/$k"
-	cp "$B/build/arch/x86/boot/bzImage" "$B/$k/bzImage"
-	cp "$OUT/base.txt" "$B/$k.base"
+	cp "$B/build-$k/arch/x86/boot/bzImage" "$B/$k/bzImage"
+	{ echo "base: $(cat "$B/src-$k/.xp-base-id")"; echo "series:"
+	  git -C "$B/src-$k" log --oneline pristine..HEAD; } > "$B/$k.base"
 	stage_end
 done
 
@@ -46,7 +48,7 @@ stage_start "bench: initramfs"
 cc=clang-19
 $cc -O2 -static -o "$B/xp_bench" "$TOP/bench/xp_bench.c"
 # The project's initramfs (busybox, /init), without its selftests.
-"$TOP/scripts/initramfs.sh" "$B/src" "$B/tmp.cpio.gz"
+"$TOP/scripts/initramfs.sh" "$B/src-unpatched" "$B/tmp.cpio.gz"
 rm -rf "$B/root" && cp -a "$OUT/initramfs" "$B/root"
 install -m 0755 "$B/xp_bench" "$B/root/bin/xp_bench"
 rm -f "$B/root/selftests/"*
