@@ -64,6 +64,33 @@ impl Stats {
     }
 }
 
+/// Counters of Xen PV's batching of page-table type changes (`CONFIG_PTEP_TEST_HOOKS`).
+#[derive(Debug, Default, Clone, Copy)]
+struct PtStats {
+    pooled: isize,
+    pool_refills: isize,
+    deferred: isize,
+    remapped: isize,
+    remap_passes: isize,
+}
+
+impl PtStats {
+    fn read() -> Self {
+        let mut s = Self::default();
+        // SAFETY: The five pointers are valid for writes for the duration of the call.
+        unsafe {
+            bindings::ptep_test_pt_stats_read(
+                &mut s.pooled,
+                &mut s.pool_refills,
+                &mut s.deferred,
+                &mut s.remapped,
+                &mut s.remap_passes,
+            )
+        };
+        s
+    }
+}
+
 /// A fresh user address space, pinned the way `fork()` pins one, used by this kthread until
 /// dropped.
 struct TestMm {
@@ -424,6 +451,60 @@ mod ordering {
         assert_eq!(young, NPAGES as i32);
         assert!(s1.rmap_ptes - s0.rmap_ptes >= NPAGES as isize);
         assert_eq!(s1.rmap_unpinned, 0);
+        Ok(())
+    }
+}
+
+#[kunit_tests(ptep_flags_xen_batching)]
+mod xen_batching {
+    use super::*;
+
+    /// The memory one pte table maps.
+    const TABLE_SPAN: usize = 512 * PAGE_SIZE;
+    /// Distinct pte tables the case makes its mm allocate.
+    const NTABLES: usize = 4;
+
+    /// Pte tables come pinned from the pool, and a dying mm's page tables are made writable
+    /// together.
+    ///
+    /// Faulting one page in each of `NTABLES` 2 MiB windows makes the mm allocate that many
+    /// pte tables, each of which must come from the pool of tables Xen pins in batches;
+    /// dropping the mm frees them through a full-mm gather, whose releases must leave them
+    /// read-only for `tlb_release_tables` to make them writable in one or two passes (the
+    /// first table a gather frees, before it has a table batch, is released at once).  Run at
+    /// boot, when nothing else allocates or frees page tables.
+    #[test]
+    fn page_table_type_changes_are_batched() -> Result {
+        if !xen_pv() {
+            skip(c"not a Xen PV guest: no page-table pinning to batch");
+            return Ok(());
+        }
+        let p0 = PtStats::read();
+        let t = TestMm::attach()?;
+        let addr = t.map((NTABLES + 1) * TABLE_SPAN / PAGE_SIZE)?;
+        // Consecutive 2 MiB windows: each of these pages has a pte table of its own.
+        for i in 0..NTABLES {
+            t.touch(addr + i * TABLE_SPAN, 1, 1)?;
+        }
+        let p1 = PtStats::read();
+        drop(t);
+        let p2 = PtStats::read();
+        pr_info!(
+            "xen_batching: {} pte tables from the pool ({} refills); at exit {} releases \
+             deferred, {} made writable in {} passes\n",
+            p1.pooled - p0.pooled,
+            p1.pool_refills - p0.pool_refills,
+            p2.deferred - p1.deferred,
+            p2.remapped - p1.remapped,
+            p2.remap_passes - p1.remap_passes
+        );
+        assert!(p1.pooled - p0.pooled >= NTABLES as isize);
+        // Batches of 16: a pool that pinned its tables one by one would refill for each.
+        assert!(p1.pool_refills - p0.pool_refills <= (p1.pooled - p0.pooled + 15) / 16);
+        assert!(p2.deferred - p1.deferred >= NTABLES as isize);
+        assert_eq!(p2.remapped - p1.remapped, p2.deferred - p1.deferred);
+        assert!(p2.remap_passes - p1.remap_passes >= 1);
+        assert!(p2.remap_passes - p1.remap_passes <= 2);
         Ok(())
     }
 }
