@@ -125,8 +125,10 @@ static int bench_young(unsigned long pages, int iters)
 	int idle = open("/sys/kernel/mm/page_idle/bitmap", O_WRONLY);
 	char name[64];
 
-	if (!p || !pfn || !v || pm < 0)
+	if (!p || !pfn || !v || pm < 0) {
+		perror("xp_bench: young: resident memory, pagemap or allocation");
 		return 1;
+	}
 	for (unsigned long i = 0; i < pages; i++) {
 		uint64_t e;
 
