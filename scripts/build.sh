@@ -20,6 +20,16 @@ FRAGMENTS=${FRAGMENTS:-"$TOP/configs/base.config $TOP/configs/mm.config $TOP/con
 # build warnings; Debian's clippy matches Debian's rustc.
 MAKE_ARGS=(LLVM=1 RUSTC="$RUSTC" BINDGEN="$BINDGEN" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver
 	   -j"$(nproc)")
+# Kernel C objects go through ccache (installed by deps.sh), whose cache lives in
+# the machine cache beside the base tree: the prefixes of the series that
+# make check builds one after the other, and a second clone of the project,
+# then mostly reuse objects.  Paths under the project are hashed relative
+# to it.  CCACHE=0 turns it off.
+if [ "${CCACHE:-1}" != 0 ] && command -v ccache >/dev/null 2>&1; then
+	export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
+	MAKE_ARGS+=(CC="ccache clang")
+fi
 
 check_tools() {
 	local t missing=()
