@@ -76,7 +76,9 @@ soak: deps
 		scripts/run.sh xen-pv-soak:xen-pv:$(SOAK_CPUS)
 
 # Benchmarks (not part of CI): unpatched vs patched, Xen PV and native,
-# ROUNDS (default 3) interleaved rounds; writes Documentation/benchmarks*.
+# ROUNDS (default 3) interleaved rounds; writes Documentation/benchmarks*
+# (with ICOUNT=N, QEMU counts instructions, -icount shift=N, and the report
+# is Documentation/benchmarks-icount*).
 bench: deps
 	@scripts/bench.sh
 

@@ -6,12 +6,17 @@ Input lines: "<round> <kernel> <kind> <name> <median ns> <min ns> <max ns>".
 For each (kind, name, kernel), the median over rounds of the per-boot
 medians; the ratios are patched/unpatched and patched/lazyfix (7.3 with
 the lazy MMU fix only), and the spread is the range of the per-round ratios
-(rounds interleave the kernels)."""
+(rounds interleave the kernels).
+
+The files are named after $BENCH_REPORT_NAME (default "benchmarks"):
+<name>-table.md and <name>.svg."""
 import collections
+import os
 import statistics
 import sys
 
 res, outdir = sys.argv[1], sys.argv[2]
+name = os.environ.get('BENCH_REPORT_NAME', 'benchmarks')
 data = collections.defaultdict(dict)   # (kind, name) -> {(round, kernel): median}
 for line in open(res):
     f = line.split()
@@ -69,7 +74,7 @@ for w in rows:
     md.append(f"| {w['kind']} | {w['name']} | {unit(w['u'], w['name'])} | {unit(w['l'], w['name'])} | "
               f"{unit(w['p'], w['name'])} | **{fmt(w['r'])}** | {fmt(w['lo'])}–{fmt(w['hi'])} | "
               f"**{fmt(w['rl'])}** | {fmt(w['llo'])}–{fmt(w['lhi'])} | {w['n']} |")
-with open(f'{outdir}/benchmarks-table.md', 'w') as f:
+with open(f'{outdir}/{name}-table.md', 'w') as f:
     f.write('\n'.join(md) + '\n')
 # The plot shows latencies and throughputs; the counts are in the table.
 rows = [w for w in rows if not w['name'].startswith('hcalls') and w['r'] is not None]
@@ -98,6 +103,6 @@ for w in rows:
 one = x0 + scale / 2.0
 svg.append(f'<line x1="{one}" y1="30" x2="{one}" y2="{h - 10}" stroke="#000" stroke-dasharray="4"/>')
 svg.append('</svg>')
-with open(f'{outdir}/benchmarks.svg', 'w') as f:
+with open(f'{outdir}/{name}.svg', 'w') as f:
     f.write('\n'.join(svg) + '\n')
 print('\n'.join(md))
