@@ -72,12 +72,14 @@ struct PtStats {
     deferred: isize,
     remapped: isize,
     remap_passes: isize,
+    released: isize,
+    tree_unpins: isize,
 }
 
 impl PtStats {
     fn read() -> Self {
         let mut s = Self::default();
-        // SAFETY: The five pointers are valid for writes for the duration of the call.
+        // SAFETY: The seven pointers are valid for writes for the duration of the call.
         unsafe {
             bindings::ptep_test_pt_stats_read(
                 &mut s.pooled,
@@ -85,6 +87,8 @@ impl PtStats {
                 &mut s.deferred,
                 &mut s.remapped,
                 &mut s.remap_passes,
+                &mut s.released,
+                &mut s.tree_unpins,
             )
         };
         s
@@ -468,11 +472,14 @@ mod xen_batching {
     /// together.
     ///
     /// Faulting one page in each of `NTABLES` 2 MiB windows makes the mm allocate that many
-    /// pte tables, each of which must come from the pool of tables Xen pins in batches;
-    /// dropping the mm frees them through a full-mm gather, whose releases must leave them
-    /// read-only for `tlb_release_tables` to make them writable in one or two passes (the
-    /// first table a gather frees, before it has a table batch, is released at once).  Run at
-    /// boot, when nothing else allocates or frees page tables.
+    /// pte tables, each of which must come from the pool of tables Xen pins in batches.
+    /// Dropping the mm zaps each of them whole: each is unpinned on its own as the zap unlinks
+    /// it, and its release into the full-mm gather must leave it read-only for
+    /// `tlb_release_tables` to make them writable in one or two passes (the first table a
+    /// gather frees, before it has a table batch, is released at once).  The rest of the tree
+    /// (pgd, pud and pmd tables) must be unpinned in one pass once every vma is unlinked, with
+    /// no upper-level table released on its own.  Run at boot, when nothing else allocates or
+    /// frees page tables.
     #[test]
     fn page_table_type_changes_are_batched() -> Result {
         if !xen_pv() {
@@ -490,19 +497,23 @@ mod xen_batching {
         drop(t);
         let p2 = PtStats::read();
         pr_info!(
-            "xen_batching: {} pte tables from the pool ({} refills); at exit {} releases \
-             deferred, {} made writable in {} passes\n",
+            "xen_batching: {} pte tables from the pool ({} refills); at exit {} tables released \
+             one by one, {} of them deferred, {} made writable in {} passes, {} tree unpins\n",
             p1.pooled - p0.pooled,
             p1.pool_refills - p0.pool_refills,
+            p2.released - p1.released,
             p2.deferred - p1.deferred,
             p2.remapped - p1.remapped,
-            p2.remap_passes - p1.remap_passes
+            p2.remap_passes - p1.remap_passes,
+            p2.tree_unpins - p1.tree_unpins
         );
         assert!(p1.pooled - p0.pooled >= NTABLES as isize);
         // Batches of 16: a pool that pinned its tables one by one would refill for each.
         assert!(p1.pool_refills - p0.pool_refills <= (p1.pooled - p0.pooled + 15) / 16);
-        assert!(p2.deferred - p1.deferred >= NTABLES as isize);
+        assert_eq!(p2.released - p1.released, NTABLES as isize);
+        assert!(p2.deferred - p1.deferred >= NTABLES as isize - 1);
         assert_eq!(p2.remapped - p1.remapped, p2.deferred - p1.deferred);
+        assert_eq!(p2.tree_unpins - p1.tree_unpins, 1);
         assert!(p2.remap_passes - p1.remap_passes >= 1);
         assert!(p2.remap_passes - p1.remap_passes <= 2);
         Ok(())
