@@ -43,7 +43,7 @@ RUNS_NEG := 'xen-pv-widened:xen-pv:2:tests::$(WIDEN)' \
 RUNS_CHECK := $(RUNS_MAIN) xen-pv-4cpu:xen-pv:4 $(RUNS_NEG) \
 	'harness-crash:xen-pv:2:crash:sysrq triggered crash'
 
-.PHONY: all deps build run check debug bench soak negative-control-stats test-harness clean distclean help
+.PHONY: all deps build run check debug bench trace-mc soak negative-control-stats test-harness clean distclean help
 all: run
 
 help:
@@ -81,6 +81,11 @@ soak: deps
 # is Documentation/benchmarks-icount*).
 bench: deps
 	@scripts/bench.sh
+
+# Multicalls of one fork + exit by caller, for each kernel make bench built
+# (xen_mc_flush tracepoint with stack traces; not part of CI).
+trace-mc: deps
+	@scripts/trace-mc.sh
 
 # Time-to-detect of the negative control over 5 boots per mode (fix off
 # everywhere, at exit only, at fork/exec only, at exec only), for

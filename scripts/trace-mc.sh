@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Count the multicalls one fork + exit asks of Xen, by caller: boot a bench
+# kernel (it has event tracing, configs/bench.config) as a Xen PV dom0 with
+# an initramfs whose /init enables the xen_mc_flush tracepoint with stack
+# traces around one "( : )" of busybox sh (a fork and an exit, no exec), and
+# sum the non-empty flushes by the first caller outside the multicall code.
+#
+#   scripts/trace-mc.sh [bzImage ...]   (default: out/bench/*/bzImage)
+#
+# Prints, per kernel, the non-empty multicalls and the hypercalls in them,
+# then the callers; the consoles are out/logs/trace-mc-<kernel>.console.log.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -gt 0 ] || set -- "$OUT"/bench/{unpatched,lazyfix,patched}/bzImage
+for k in "$@"; do
+	[ -f "$k" ] || die "no kernel image at $k (make bench builds out/bench/*/bzImage)"
+done
+[ -x "$OUT/initramfs/bin/busybox" ] || die "no $OUT/initramfs; run 'make build' first."
+
+T=$OUT/trace-mc
+rm -rf "$T" && mkdir -p "$T" && cp -a "$OUT/initramfs" "$T/root"
+rm -rf "$T/root/selftests"
+cat > "$T/root/init" <<'SH'
+#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t tracefs tracefs /sys/kernel/tracing
+t=/sys/kernel/tracing
+( : ); ( : )	# warm up: the second fork is the one to compare
+echo 1 > $t/options/stacktrace
+echo 'mcidx > 0' > $t/events/xen/xen_mc_flush/filter
+echo > $t/trace
+echo 1 > $t/events/xen/xen_mc_flush/enable
+( : )
+echo 0 > $t/events/xen/xen_mc_flush/enable
+echo "TRACE-MC-BEGIN"
+cat $t/trace
+echo "TRACE-MC-END"
+poweroff -f
+SH
+chmod +x "$T/root/init"
+(cd "$T/root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) | gzip -9n > "$T/initramfs.cpio.gz"
+
+for k in "$@"; do
+	name=$(basename "$(dirname "$k")")
+	MEM=1024 TIMEOUT=300 "$TOP/scripts/boot.sh" "trace-mc-$name" xen-pv 2 "$k" "$T/initramfs.cpio.gz" >/dev/null
+	log=$OUT/logs/trace-mc-$name.console.log
+	grep -aq TRACE-MC-END "$log" || die "the trace boot of $k did not finish; see $log"
+	echo "== $name ($k)"
+	sed -n '/TRACE-MC-BEGIN/,/TRACE-MC-END/p' "$log" | tr -d '\r' | python3 -c '
+import collections, re, sys
+# Frames that only carry the flush: the caller is the first frame after them.
+carrier = re.compile(r"^(__do_trace_xen_mc_flush|trace_event_raw_event_xen_mc_flush|xen_mc_flush|xen_mc_issue|__xen_mc_issue|xen_leave_lazy_mmu|"
+                     r"xen_flush_lazy_mmu|arch_leave_lazy_mmu_mode|arch_flush_lazy_mmu_mode|"
+                     r"lazy_mmu_mode_disable|leave_lazy|xen_end_context_switch|"
+                     r"__xen_set_pte|xen_set_pte|xen_extend_mmu_update|xen_mc_extend_args|"
+                     r"xen_do_pin|__pin_pagetable_pfn)$")
+events, cur = [], None
+for line in sys.stdin:
+    m = re.search(r"^\s*(\S+)-\d+\s.*xen_mc_flush: flushing (\d+) hypercalls", line)
+    if m:
+        cur = [m.group(1), int(m.group(2)), []]
+        events.append(cur)
+        continue
+    m = re.match(r"\s*=> ([^+\s]+)", line)
+    if m and cur is not None:
+        cur[2].append(m.group(1))
+by = collections.Counter()
+hc = collections.Counter()
+for task, n, frames in events:
+    rest = [f for f in frames if not carrier.match(f)]
+    key = task + ": " + (" < ".join(rest[:2]) or "?")
+    by[key] += 1
+    hc[key] += n
+print(f"   {len(events)} non-empty multicalls, {sum(e[1] for e in events)} hypercalls")
+for key, c in by.most_common():
+    print(f"   {c:4d} multicalls {hc[key]:4d} hypercalls  {key}")
+'
+done
