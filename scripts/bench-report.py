@@ -16,7 +16,7 @@ import statistics
 import sys
 
 res, outdir = sys.argv[1], sys.argv[2]
-name = os.environ.get('BENCH_REPORT_NAME', 'benchmarks')
+report = os.environ.get('BENCH_REPORT_NAME', 'benchmarks')
 data = collections.defaultdict(dict)   # (kind, name) -> {(round, kernel): median}
 for line in open(res):
     f = line.split()
@@ -74,7 +74,7 @@ for w in rows:
     md.append(f"| {w['kind']} | {w['name']} | {unit(w['u'], w['name'])} | {unit(w['l'], w['name'])} | "
               f"{unit(w['p'], w['name'])} | **{fmt(w['r'])}** | {fmt(w['lo'])}–{fmt(w['hi'])} | "
               f"**{fmt(w['rl'])}** | {fmt(w['llo'])}–{fmt(w['lhi'])} | {w['n']} |")
-with open(f'{outdir}/{name}-table.md', 'w') as f:
+with open(f'{outdir}/{report}-table.md', 'w') as f:
     f.write('\n'.join(md) + '\n')
 # The plot shows latencies and throughputs; the counts are in the table.
 rows = [w for w in rows if not w['name'].startswith('hcalls') and w['r'] is not None]
@@ -103,6 +103,6 @@ for w in rows:
 one = x0 + scale / 2.0
 svg.append(f'<line x1="{one}" y1="30" x2="{one}" y2="{h - 10}" stroke="#000" stroke-dasharray="4"/>')
 svg.append('</svg>')
-with open(f'{outdir}/{name}.svg', 'w') as f:
+with open(f'{outdir}/{report}.svg', 'w') as f:
     f.write('\n'.join(svg) + '\n')
 print('\n'.join(md))
