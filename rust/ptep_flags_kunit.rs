@@ -127,6 +127,29 @@ impl TestMm {
         Ok(addr)
     }
 
+    /// Maps `npages` anonymous private pages at `addr`, read-write or read-only, replacing
+    /// what was mapped there: a vma of their own inside an earlier mapping.
+    fn map_fixed(&self, addr: usize, npages: usize, writable: bool) -> Result {
+        // SAFETY: This kthread uses `self.mm`, into which `vm_mmap()` maps.
+        let ret = unsafe { bindings::ptep_test_mmap_fixed(addr, npages * PAGE_SIZE, writable) };
+        if ret < 0 {
+            return Err(Error::from_errno(ret));
+        }
+        Ok(())
+    }
+
+    /// Reads the first byte of each of `npages` pages at `addr`, returning their sum.
+    fn read(&self, addr: usize, npages: usize) -> Result<usize> {
+        let mut sum = 0;
+        for i in 0..npages {
+            let mut b = [0u8; 1];
+            let mut r = UserSlice::new(UserPtr::from_addr(addr + i * PAGE_SIZE), 1).reader();
+            r.read_slice(&mut b)?;
+            sum += usize::from(b[0]);
+        }
+        Ok(sum)
+    }
+
     /// Writes `byte` to the first byte of each of `npages` pages at `addr`.
     fn touch(&self, addr: usize, npages: usize, byte: u8) -> Result {
         for i in 0..npages {
@@ -516,6 +539,57 @@ mod xen_batching {
         assert_eq!(p2.tree_unpins - p1.tree_unpins, 1);
         assert!(p2.remap_passes - p1.remap_passes >= 1);
         assert!(p2.remap_passes - p1.remap_passes <= 2);
+        Ok(())
+    }
+
+    /// A pte table two vmas share is dropped whole at exit, none of its ptes cleared.
+    ///
+    /// The lower half of a 2 MiB window is the end of a read-write mapping, the upper half a
+    /// read-only one of its own: one pte table, two vmas.  `NPAGES` pages are written in the
+    /// first and `NPAGES` read (zero page) in the second.  The zap of the first vma must zap
+    /// the second's ptes in that table too and drop the table whole (released, as one pinned
+    /// table, and unpinned in one pass): the exiting task then stores no pte into a pinned
+    /// table.  Zapping the first vma alone would clear its `NPAGES` ptes one by one, each an
+    /// `mmu_update`, before the second vma's zap drops the table.
+    #[test]
+    fn shared_pte_table_is_dropped_whole() -> Result {
+        const NPAGES: usize = 8;
+        const HALF: usize = TABLE_SPAN / 2;
+
+        if !xen_pv() {
+            skip(c"not a Xen PV guest: no pinned pte tables");
+            return Ok(());
+        }
+        let t = TestMm::attach()?;
+        let base = t.map(2 * TABLE_SPAN / PAGE_SIZE)?;
+        let window = (base + TABLE_SPAN - 1) & !(TABLE_SPAN - 1);
+        t.map_fixed(window + HALF, HALF / PAGE_SIZE, false)?;
+        t.touch(window + HALF - NPAGES * PAGE_SIZE, NPAGES, 7)?;
+        assert_eq!(t.read(window + HALF, NPAGES)?, 0);
+        {
+            let guard = t.mm().mmap_read_lock();
+            for i in 0..NPAGES {
+                present_pte(&guard, window + HALF - (i + 1) * PAGE_SIZE)?;
+                present_pte(&guard, window + HALF + i * PAGE_SIZE)?;
+            }
+        }
+        let p1 = PtStats::read();
+        // SAFETY: No precondition; the count is this kthread's own.
+        unsafe { bindings::ptep_test_pinned_stores_begin() };
+        drop(t);
+        // SAFETY: Ends the count begun above.
+        let stores = unsafe { bindings::ptep_test_pinned_stores_end() };
+        let p2 = PtStats::read();
+        pr_info!(
+            "xen_batching: exit of two vmas sharing a pte table: {} ptes stored into pinned \
+             tables, {} tables released one by one, {} tree unpins\n",
+            stores,
+            p2.released - p1.released,
+            p2.tree_unpins - p1.tree_unpins
+        );
+        assert_eq!(stores, 0);
+        assert_eq!(p2.released - p1.released, 1);
+        assert_eq!(p2.tree_unpins - p1.tree_unpins, 1);
         Ok(())
     }
 }
