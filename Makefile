@@ -43,7 +43,7 @@ RUNS_NEG := 'xen-pv-widened:xen-pv:2:tests::$(WIDEN)' \
 RUNS_CHECK := $(RUNS_MAIN) xen-pv-4cpu:xen-pv:4 $(RUNS_NEG) \
 	'harness-crash:xen-pv:2:crash:sysrq triggered crash'
 
-.PHONY: all deps build run check debug bench trace-mc soak negative-control-stats test-harness clean distclean help
+.PHONY: all deps build run check debug bench trace-mc mc-cost soak negative-control-stats test-harness clean distclean help
 all: run
 
 help:
@@ -86,6 +86,12 @@ bench: deps
 # (xen_mc_flush tracepoint with stack traces; not part of CI).
 trace-mc: deps
 	@scripts/trace-mc.sh
+
+# What each multicall of a small process's fork + exit costs, in
+# instructions (-icount), and exit_mmap()'s phases, 7.3 against the series:
+# the bench trees rebuilt with bench/mc-cost.diff (not part of CI).
+mc-cost: deps
+	@scripts/mc-cost.sh
 
 # Time-to-detect of the negative control over 5 boots per mode (fix off
 # everywhere, at exit only, at fork/exec only, at exec only), for
