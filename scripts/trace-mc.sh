@@ -49,7 +49,10 @@ chmod +x "$T/root/init"
 
 for k in "$@"; do
 	name=$(basename "$(dirname "$k")")
-	MEM=1024 TIMEOUT=300 "$TOP/scripts/boot.sh" "trace-mc-$name" xen-pv 2 "$k" "$T/initramfs.cpio.gz" >/dev/null
+	# norandmaps: the same address-space layout (and so the same number
+	# of page tables) for the shell in every kernel and boot.
+	MEM=1024 TIMEOUT=300 "$TOP/scripts/boot.sh" "trace-mc-$name" xen-pv 2 "$k" "$T/initramfs.cpio.gz" \
+		norandmaps >/dev/null
 	log=$OUT/logs/trace-mc-$name.console.log
 	grep -aq TRACE-MC-END "$log" || die "the trace boot of $k did not finish; see $log"
 	echo "== $name ($k)"
