@@ -43,7 +43,7 @@ RUNS_NEG := 'xen-pv-widened:xen-pv:2:tests::$(WIDEN)' \
 RUNS_CHECK := $(RUNS_MAIN) xen-pv-4cpu:xen-pv:4 $(RUNS_NEG) \
 	'harness-crash:xen-pv:2:crash:sysrq triggered crash'
 
-.PHONY: all deps build run check debug bench trace-mc mc-cost soak negative-control-stats test-harness clean distclean help
+.PHONY: all deps build run check debug bench trace-mc mc-cost profile soak negative-control-stats test-harness clean distclean help
 all: run
 
 help:
@@ -92,6 +92,13 @@ trace-mc: deps
 # the bench trees rebuilt with bench/mc-cost.diff (not part of CI).
 mc-cost: deps
 	@scripts/mc-cost.sh
+
+# Instructions per fork + exit by function (Linux and Xen), 7.3 against the
+# series, for the kernels make bench built: QEMU -icount with the TCG plugin
+# bench/tbprof.c (not part of CI).  PROFILE="fork 1 file",
+# PROFILE_RUNS="15 215", KIND=xen-pv|native.
+profile: deps
+	@scripts/profile.sh
 
 # Time-to-detect of the negative control over 5 boots per mode (fix off
 # everywhere, at exit only, at fork/exec only, at exec only), for

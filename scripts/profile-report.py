@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Report of make profile: instructions per fork + exit by function.
+
+Each kernel has two profiles of bench/tbprof.c (one line per translation
+block: start address, instructions, times run), of boots that ran N1 and N2
+iterations; their difference divided by N2 - N1 is one iteration's profile.
+A block's instructions go to the function its start address is in."""
+import argparse
+import bisect
+import collections
+import re
+import subprocess
+
+NM = '/usr/lib/llvm-19/bin/llvm-nm'
+XEN_BASE, XEN_END = 0xffff82d040000000, 0xffff82d0c0000000
+
+
+class Symbols:
+    def __init__(self, path, prefix=''):
+        out = subprocess.run([NM, '-n', '--defined-only', path], check=True,
+                             capture_output=True, text=True).stdout
+        self.addr, self.name = [], []
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) == 3 and f[1] in 'tTwW':
+                self.addr.append(int(f[0], 16))
+                self.name.append(prefix + f[2])
+        self.sym = dict(zip(self.name, self.addr))
+
+    def lookup(self, a):
+        i = bisect.bisect_right(self.addr, a) - 1
+        return self.name[i] if i >= 0 else '?'
+
+
+def xen_symbols(efi, image):
+    """Xen's symbols from xen.efi, if it holds the same code as the booted
+    xen.gz (image, its ELF unpacked): compare a few functions byte by byte."""
+    syms = Symbols(efi, 'xen:')
+    hdr = subprocess.run(['/usr/lib/llvm-19/bin/llvm-readobj', '--sections', efi],
+                         check=True, capture_output=True, text=True).stdout
+    m = re.search(r'Name: \.text .*?VirtualAddress: (0x[0-9A-F]+).*?PointerToRawData: (0x[0-9A-F]+)',
+                  hdr, re.S)
+    efi_data, elf_data = open(efi, 'rb').read(), open(image, 'rb').read()
+    va, raw = int(m.group(1), 16), int(m.group(2), 16)
+    # The ELF's one LOAD segment starts at offset 0x80 with .text at the
+    # same offset from the image base (checked below, not assumed).
+    for f in ('do_multicall', 'do_mmu_update', '_get_page_type', 'devalidate_page', 'flush_area_local'):
+        off = syms.sym['xen:' + f] - XEN_BASE - va
+        if efi_data[raw + off:raw + off + 64] != elf_data[0x80 + off:0x80 + off + 64]:
+            return None
+    return syms
+
+
+def load(path, ksyms, xsyms):
+    c = collections.Counter()
+    for line in open(path):
+        a, n, runs = line.split()
+        a, ins = int(a, 16), int(n) * int(runs)
+        if a >= 0xffffffff80000000:
+            c[ksyms.lookup(a)] += ins
+        elif XEN_BASE <= a < XEN_END:
+            c[xsyms.lookup(a) if xsyms else 'xen:?'] += ins
+        elif a < 0x800000000000:
+            c['(user space)'] += ins
+        else:
+            c['(other kernel address)'] += ins
+    return c
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--kind')
+    ap.add_argument('--what')
+    ap.add_argument('--runs', nargs=2, type=int)
+    ap.add_argument('--xen-syms')
+    ap.add_argument('--xen-image')
+    ap.add_argument('--out')
+    ap.add_argument('--top', type=int, default=40)
+    ap.add_argument('--kernel', nargs=4, action='append',
+                    metavar=('NAME', 'VMLINUX', 'PROFILE_N1', 'PROFILE_N2'))
+    a = ap.parse_args()
+    n1, n2 = a.runs
+    xsyms = xen_symbols(a.xen_syms, a.xen_image) if a.kind == 'xen-pv' else None
+    per = {}
+    for name, vmlinux, p1, p2 in a.kernel:
+        ks = Symbols(vmlinux)
+        c1, c2 = load(p1, ks, xsyms), load(p2, ks, xsyms)
+        per[name] = {k: (c2[k] - c1[k]) / (n2 - n1) for k in set(c1) | set(c2)}
+    (bn, base), (pn, pat) = list(per.items())
+
+    def total(d, pred):
+        return sum(v for k, v in d.items() if pred(k))
+    groups = [('all', lambda k: True),
+              ('Linux', lambda k: not k.startswith('xen:') and not k.startswith('(')),
+              ('Xen', lambda k: k.startswith('xen:')),
+              ('user space', lambda k: k == '(user space)')]
+    lines = [f'Instructions per iteration of `xp_bench {a.what}` ({a.kind}), '
+             f'(profile of {n2} iterations - profile of {n1}) / {n2 - n1}, '
+             'both vCPUs, counted from xp_bench\'s main():', '',
+             f'| | {bn} | {pn} | {pn} - {bn} |', '|---|---|---|---|']
+    for g, pred in groups:
+        tb, tp = total(base, pred), total(pat, pred)
+        lines.append(f'| {g} | {tb:,.0f} | {tp:,.0f} | {tp - tb:+,.0f} |')
+    if a.kind == 'xen-pv' and not xsyms:
+        lines += ['', f'({a.xen_syms} does not hold the booted Xen\'s code: Xen is one line, "xen:?".)']
+    keys = sorted(set(base) | set(pat), key=lambda k: -abs(pat.get(k, 0) - base.get(k, 0)))
+    lines += ['', f'The {a.top} functions whose count differs most '
+              '(a function inlined into another counts as the other; '
+              'a difference of a few hundred can be the rest of the boot\'s noise):', '',
+              f'| function | {bn} | {pn} | difference |', '|---|---|---|---|']
+    for k in keys[:a.top]:
+        lines.append(f'| `{k}` | {base.get(k, 0):,.0f} | {pat.get(k, 0):,.0f} | '
+                     f'{pat.get(k, 0) - base.get(k, 0):+,.0f} |')
+    text = '\n'.join(lines) + '\n'
+    open(a.out, 'w').write(text)
+    print(text)
+    print(f'(written to {a.out})')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make profile: where the instructions of a fork + exit go, function by
+# function, Linux 7.3 against the series (the kernels of `make bench`).
+# Boots each kernel under QEMU -icount shift=0 with the TCG plugin
+# bench/tbprof.c, which counts the instructions executed per translation
+# block from the moment xp_bench starts, twice: with N1 and with N2
+# iterations of `xp_bench <PROFILE> N`.  The difference of the two
+# profiles divided by N2 - N1 is the profile of one fork + exit, what the
+# rest of the boot does cancelling out.  Linux symbols come from each
+# build's vmlinux, Xen's from /boot/xen-4.17-amd64.efi (checked to hold
+# the same code as the xen.gz that is booted).  Not part of CI.
+#   [PROFILE="fork 1 file"] [PROFILE_RUNS="15 215"] [KIND=xen-pv|native] scripts/profile.sh
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+what=${PROFILE:-fork 1 file}
+runs=${PROFILE_RUNS:-15 215}
+kind=${KIND:-xen-pv}
+[[ $what =~ ^fork\ [1-9][0-9]*\ (anon|file)$ ]] ||
+	die "PROFILE must be 'fork <MiB> anon|file' (xp_bench's arguments without the count), not '$what'"
+read -r n1 n2 extra <<< "$runs"
+[[ ${n1:-} =~ ^[1-9][0-9]*$ && ${n2:-} =~ ^[1-9][0-9]*$ && -z ${extra:-} ]] && [ "$n2" -gt "$n1" ] ||
+	die "PROFILE_RUNS must be two iteration counts, the second larger (e.g. '15 215'), not '$runs'"
+case $kind in xen-pv|native) ;; *) die "KIND must be xen-pv or native, not '$kind'" ;; esac
+
+B=$OUT/bench
+P=$OUT/profile
+for k in unpatched patched; do
+	[ -f "$B/$k/bzImage" ] && [ -f "$B/build-$k/vmlinux" ] ||
+		die "no $k kernel of make bench in $B; run 'make bench' first."
+	cmp -s "$B/$k/bzImage" "$B/build-$k/arch/x86/boot/bzImage" ||
+		die "$B/build-$k holds another kernel than make bench's $k one (make mc-cost rebuilds it); run 'make bench' first."
+done
+[ -x "$B/root/bin/xp_bench" ] || die "no $B/root (make bench builds it)."
+xen_syms=/boot/xen-4.17-amd64.efi
+[ "$kind" = native ] || [ -f "$xen_syms" ] || die "no $xen_syms for Xen's symbols; run 'make deps'."
+mkdir -p "$P"
+
+stage_start "profile: build the TCG plugin"
+clang-19 -O2 -Wall -Wextra -Wno-unused-parameter -shared -fPIC \
+	-o "$P/tbprof.so" "$TOP/bench/tbprof.c" || die "building bench/tbprof.c failed"
+start=$(llvm-nm "$B/root/bin/xp_bench" | sed -n 's/^\([0-9a-f]*\) T main$/0x\1/p')
+[ -n "$start" ] || die "no main in $B/root/bin/xp_bench"
+stage_end "counting from xp_bench's main() at $start"
+
+for n in $n1 $n2; do
+	rm -rf "$P/root" && cp -a "$B/root" "$P/root"
+	cat > "$P/root/selftests/xp_zbench" <<SH
+#!/bin/sh
+echo "TAP version 13"
+echo "1..1"
+# One address-space layout for every kernel and boot (see make bench).
+echo 0 > /proc/sys/kernel/randomize_va_space || { echo "not ok 1 ASLR stays on"; exit 1; }
+xp_bench $what $n || exit 1
+echo "ok 1 bench"
+SH
+	chmod +x "$P/root/selftests/xp_zbench"
+	(cd "$P/root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) |
+		gzip -9n > "$P/initramfs-$n.cpio.gz"
+done
+rm -rf "$P/root"
+
+for k in unpatched patched; do
+	for n in $n1 $n2; do
+		run=profile-$k-$kind-$n
+		stage_start "profile: $k, $kind, xp_bench $what $n (-icount shift=0)"
+		rm -f "$P/$run.txt"
+		XP_QEMU_PLUGIN="$P/tbprof.so,out=$P/$run.txt,start=$start" MEM=2048 TIMEOUT=1800 ICOUNT=0 \
+			"$TOP/scripts/boot.sh" "$run" "$kind" 2 "$B/$k/bzImage" "$P/initramfs-$n.cpio.gz" >/dev/null || true
+		log=$OUT/logs/$run.console.log
+		grep -aq "ok 1 bench" "$log" || die "the run did not complete; see $log"
+		[ -s "$P/$run.txt" ] || die "the plugin wrote no profile ($P/$run.txt); see $log"
+		grep -a "RESULT " "$log" | sed 's/^.*RESULT //' > "$P/$run.results"
+		stage_end "$(wc -l < "$P/$run.txt") blocks"
+	done
+done
+python3 "$TOP/scripts/profile-report.py" --kind "$kind" --what "$what" --runs "$n1" "$n2" \
+	--xen-syms "$xen_syms" --xen-image "$OUT/xen-4.17.elf" --out "$P/report-$kind.md" \
+	--kernel unpatched "$B/build-unpatched/vmlinux" "$P/profile-unpatched-$kind-$n1.txt" "$P/profile-unpatched-$kind-$n2.txt" \
+	--kernel patched "$B/build-patched/vmlinux" "$P/profile-patched-$kind-$n1.txt" "$P/profile-patched-$kind-$n2.txt"
