@@ -40,7 +40,7 @@ def iterations(path):
 def report(name, its):
     print(f"== {name}: {len(its)} fork + exit iterations, medians per iteration (instructions)")
     if not its:
-        return {}
+        return
     for ph in ("arch", "unmap", "freepgt", "finish"):
         print(f"   exit_mmap {ph:8} {statistics.median(i[0][ph] for i in its):>9.0f}")
     tot = statistics.median(sum(v for k, v in i[0].items()) for i in its)
@@ -61,7 +61,6 @@ def report(name, its):
         print(f"   {state:4} {cnt:>10.0f} {n:>7} {cost:>9.0f}  {caller}: {ops}")
     for state, s in sorted(sums.items()):
         print(f"   sum of the medians, {state}: {s:.0f}")
-    return sums
 
 
 if __name__ == "__main__":
