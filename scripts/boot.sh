@@ -7,7 +7,8 @@
 # MEM=dom0/guest memory in MiB (default 1024), ICOUNT=N to run QEMU with
 # -icount shift=N (the guest's clocks then advance 2^N ns per instruction
 # executed, whatever the host's load; single-threaded TCG),
-# XP_QEMU_PLUGIN=<plugin.so,args> to load a TCG plugin (make profile).
+# XP_QEMU_ARGS="<more QEMU arguments>", split at spaces (make profile: a
+# TCG plugin, and the RTC on the virtual clock).
 # Writes out/logs/<run>.console.log and out/logs/<run>.qemu-status.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -39,7 +40,8 @@ if [ -n "${ICOUNT:-}" ]; then
 fi
 qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu "$cpu" -smp "$cpus" -nographic -nodefaults
       -serial stdio -no-reboot -monitor none)
-[ -z "${XP_QEMU_PLUGIN:-}" ] || qemu+=(-plugin "$XP_QEMU_PLUGIN")
+# shellcheck disable=SC2206
+[ -z "${XP_QEMU_ARGS:-}" ] || qemu+=($XP_QEMU_ARGS)
 case $kind in
 xen-pv)
 	xen=$OUT/xen-4.17.elf
