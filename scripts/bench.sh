@@ -85,7 +85,7 @@ xp_bench young 4096 5 || exit 1
 echo "ok 1 bench"
 SH
 chmod +x "$B/root/selftests/xp_zbench"
-(cd "$B/root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) | gzip -9n > "$B/initramfs.cpio.gz"
+pack_initramfs "$B/root" "$B/initramfs.cpio.gz"
 stage_end
 
 # Results of an earlier run (more rounds, another clock) must not mix in.

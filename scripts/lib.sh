@@ -14,6 +14,13 @@ die() {
 	exit 1
 }
 
+# pack_initramfs <dir> <image.cpio.gz>: a directory tree as a gzipped newc
+# archive, entries sorted and owned by root (the benchmark initramfs images).
+pack_initramfs() {
+	(cd "$1" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) |
+		gzip -9n > "$2"
+}
+
 _stage_name=()
 _stage_t0=()
 stage_start() {

@@ -50,7 +50,7 @@ grep -E "XP[MX] " $T/trace | sed "s/^.*\(XP[MX] \)/MCCOST \1/"
 echo "ok 1 bench"
 SH
 chmod +x "$P/root/selftests/xp_zbench"
-(cd "$P/root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) | gzip -9n > "$P/initramfs.cpio.gz"
+pack_initramfs "$P/root" "$P/initramfs.cpio.gz"
 
 undo() {
 	for k in unpatched patched; do

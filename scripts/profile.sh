@@ -58,8 +58,7 @@ xp_bench $what $n || exit 1
 echo "ok 1 bench"
 SH
 	chmod +x "$P/root/selftests/xp_zbench"
-	(cd "$P/root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) |
-		gzip -9n > "$P/initramfs-$n.cpio.gz"
+	pack_initramfs "$P/root" "$P/initramfs-$n.cpio.gz"
 done
 rm -rf "$P/root"
 

@@ -45,7 +45,7 @@ echo "TRACE-MC-END"
 poweroff -f
 SH
 chmod +x "$T/root/init"
-(cd "$T/root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) | gzip -9n > "$T/initramfs.cpio.gz"
+pack_initramfs "$T/root" "$T/initramfs.cpio.gz"
 
 for k in "$@"; do
 	name=$(basename "$(dirname "$k")")
