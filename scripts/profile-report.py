@@ -72,6 +72,39 @@ def load(path, ksyms, xsyms):
     return c
 
 
+# Linux functions a path to a hypercall runs through on every path (the
+# multicall and pv-op plumbing, locks, allocator and conversion helpers):
+# left out of the chain so that the first few left name the operation.
+HELPERS = re.compile(
+    r'(xen_mc|__xen_mc|xen_extend|xen_hypercall|__ctors|__raw_callee|_raw_spin|'
+    r'xen_save_fl|xen_irq|xen_restore|__x86|xen_flush_lazy|arbitrary_virt|'
+    r'__virt_addr|pte_|pfn_|__pte|lock_|preempt|percpu|rcu_|__rcu|mod_node|'
+    r'lruvec|xas_|mtree|mas_|mt_find|irqentry|__lock_text|lookup_address|'
+    r'xen_make|xen_p.._val|xen_pte_val|native_|__?memset|__?memcpy|_find|'
+    r'__bitmap|up_|down_|mutex_|__mutex|xen_page_pinned|xen_do_pin|'
+    r'xen_get_user_pgd|__xen_set_p4d_hyper|get_free_pages|__alloc_frozen|'
+    r'get_page_from_freelist|prep_new_page|__rmqueue|alloc_pages_node|'
+    r'vm_normal_page|xen_safe_halt)')
+
+
+def chains(path, ksyms, xsyms, depth):
+    """Hits of each watched function in a chains= file of bench/tbprof.c,
+    by the first `depth` Linux functions (less HELPERS) that ran before."""
+    c = collections.Counter()
+    for line in open(path):
+        f = [int(x, 16) for x in line.split()]
+        path_ = []
+        for a in f[1:]:
+            n = ksyms.lookup(a) if a else '?'
+            if HELPERS.match(n) or n in path_:
+                continue
+            path_.append(n)
+            if len(path_) == depth:
+                break
+        c[(xsyms.lookup(f[0])[4:] if xsyms else hex(f[0]), ' < '.join(path_))] += 1
+    return c
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--kind')
@@ -81,6 +114,9 @@ def main():
     ap.add_argument('--xen-image')
     ap.add_argument('--out')
     ap.add_argument('--top', type=int, default=40)
+    ap.add_argument('--depth', type=int, default=3)
+    ap.add_argument('--chains', nargs=3, action='append', default=[],
+                    metavar=('NAME', 'CHAINS_N1', 'CHAINS_N2'))
     ap.add_argument('--kernel', nargs=4, action='append',
                     metavar=('NAME', 'VMLINUX', 'PROFILE_N1', 'PROFILE_N2'))
     a = ap.parse_args()
@@ -120,6 +156,28 @@ def main():
     for k in keys[:a.top]:
         lines.append(f'| `{k}` | {base.get(k, 0):,.0f} | {pat.get(k, 0):,.0f} | '
                      f'{pat.get(k, 0) - base.get(k, 0):+,.0f} |')
+    if a.chains:
+        ksyms = {name: Symbols(vmlinux) for name, vmlinux, _, _ in a.kernel}
+        cper = {}
+        for name, p1, p2 in a.chains:
+            c1 = chains(p1, ksyms[name], xsyms, a.depth)
+            c2 = chains(p2, ksyms[name], xsyms, a.depth)
+            cper[name] = {k: (c2[k] - c1[k]) / (n2 - n1) for k in set(c1) | set(c2)}
+        cb, cp = cper.get(bn, {}), cper.get(pn, {})
+        keys = sorted(set(cb) | set(cp), key=lambda k: (k[0], -max(cb.get(k, 0), cp.get(k, 0))))
+        lines += ['', 'What leads to the watched Xen functions, per iteration: the Linux '
+                  f'functions that ran last before each call, the first {a.depth} that '
+                  'are not plumbing (HELPERS in the script), most recent first. They '
+                  'are the calls and returns that ran, not a stack: a path split '
+                  'across two rows is one operation. Rows under 0.1 left out:', '',
+                  f'| Xen function | Linux path | {bn} | {pn} |', '|---|---|---|---|']
+        for w in sorted({k[0] for k in keys}):
+            tb = sum(v for k, v in cb.items() if k[0] == w)
+            tp = sum(v for k, v in cp.items() if k[0] == w)
+            lines.append(f'| `{w}` | all | {tb:.2f} | {tp:.2f} |')
+            for k in keys:
+                if k[0] == w and max(abs(cb.get(k, 0)), abs(cp.get(k, 0))) >= 0.1:
+                    lines.append(f'| | {k[1] or "(none)"} | {cb.get(k, 0):.2f} | {cp.get(k, 0):.2f} |')
     text = '\n'.join(lines) + '\n'
     open(a.out, 'w').write(text)
     print(text)
