@@ -476,6 +476,10 @@ mod ordering {
         );
         // Every page was written, so every walk found a young pte, and cleared it.
         assert_eq!(young, NPAGES as i32);
+        // ... through the pv op: on Xen PV the young-clearing `lock btr` is patched into a
+        // jump to it (a native `lock btr` would be trapped and emulated, and not counted).
+        let by_op = (s1.op_inplace - s0.op_inplace) + (s1.op_hypercall - s0.op_hypercall);
+        assert!(by_op >= NPAGES as isize);
         assert!(s1.rmap_ptes - s0.rmap_ptes >= NPAGES as isize);
         assert_eq!(s1.rmap_unpinned, 0);
         Ok(())
