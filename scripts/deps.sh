@@ -16,6 +16,9 @@ e2fsprogs python3 make git xz-utils gzip perl rust-web-clippy rustfmt-web ccache
 QEMU_PKGS="qemu-system-x86 qemu-system-common qemu-system-data seabios ipxe-qemu"
 BINDGEN_VERSION=${BINDGEN_VERSION:-0.73.2}
 SRC_PKG=${SRC_PKG:-linux-source-7.3}
+# Debian's own kernel of the base's version: the unpatched reference that
+# the zap_truncate negative control boots (no build of ours in it).
+STOCK_PKG=${STOCK_PKG:-linux-binary-7.3.4+deb13-amd64}
 
 debian_stanza() {
 	# First deb822 stanza of the system's Debian sources, with Suites replaced.
@@ -76,4 +79,26 @@ if [ -z "${KDIR:-}" ] && [ ! -f "$CACHE/base/.complete" ]; then
 	rm -rf "$tmp"
 	touch "$CACHE/base/.complete"
 	stage_end
+fi
+
+# Debian's stock kernel (its vmlinuz only), fetched the same way.  Not fatal:
+# without it the runs that boot it are reported as skipped.
+if [ ! -f "$CACHE/stock/vmlinuz" ]; then
+	stage_start "deps: $STOCK_PKG (Debian's stock kernel) from trixie-backports"
+	tmp=$CACHE/apt-stock
+	rm -rf "$tmp" && mkdir -p "$tmp/lists/partial" "$tmp/archives/partial" "$tmp/sources.d" "$CACHE/stock"
+	debian_stanza trixie-backports > "$tmp/sources.d/trixie-backports.sources"
+	aopt=(-o Dir::Etc::sourcelist=/nonexistent -o Dir::Etc::sourceparts="$tmp/sources.d"
+	      -o Dir::State::Lists="$tmp/lists" -o Dir::Cache::archives="$tmp/archives"
+	      -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root -o Debug::NoLocking=1 -o APT::Get::List-Cleanup=0)
+	if apt-get "${aopt[@]}" update -qq >/dev/null &&
+	   (cd "$tmp" && apt-get "${aopt[@]}" download "$STOCK_PKG" >/dev/null 2>&1) &&
+	   dpkg-deb --fsys-tarfile "$tmp"/"$STOCK_PKG"_*.deb | tar -C "$tmp" -x --wildcards '*/vmlinuz' &&
+	   mv "$(find "$tmp" -name vmlinuz | head -n1)" "$CACHE/stock/vmlinuz.tmp"; then
+		mv "$CACHE/stock/vmlinuz.tmp" "$CACHE/stock/vmlinuz"
+		stage_end
+	else
+		stage_end "not available: the runs that boot it will be skipped"
+	fi
+	rm -rf "$tmp"
 fi

@@ -47,9 +47,14 @@ fi
 [ -w /sys/kernel/mm/lru_gen/enabled ] && echo y > /sys/kernel/mm/lru_gen/enabled
 echo "XP-INIT: env: $(grep -c . /proc/swaps) swap line(s), $(grep -c ' /mnt/xp ' /proc/mounts) block fs, lru_gen=$(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo none)"
 
+# Our selftests, then the kernel's own mm selftests from the tree
+# (/kselftests).  XP_TESTS=a,b runs only those (by name).
 tests=""
-for t in /selftests/xp_*; do
-	[ -x "$t" ] && tests="$tests ${t##*/}"
+for t in /selftests/xp_* /kselftests/*; do
+	[ -x "$t" ] || continue
+	case ",${XP_TESTS:-${t##*/}}," in
+	*",${t##*/},"*) tests="$tests $t" ;;
+	esac
 done
 n=$(echo $tests | wc -w)
 # Keep KERN_INFO chatter (such as the KTAP of KUnit suites run again through
@@ -60,10 +65,15 @@ echo "XP-INIT: selftests begin"
 echo "KTAP version 1"
 echo "1..$n"
 i=0
-for t in $tests; do
+for path in $tests; do
 	i=$((i + 1))
+	t=${path##*/}
+	# XP_ARGS_<test>=a,b: arguments for that test (a kselftest harness
+	# filter such as -t,madv_dontneed).
+	eval "args=\${XP_ARGS_$t:-}"
 	echo "XP-INIT: start $t $(cat /proc/uptime)" > /dev/kmsg
-	{ /selftests/$t 2>&1; echo $? > /tmp/$t.rc; } |
+	# shellcheck disable=SC2086 # comma-separated arguments
+	{ "$path" ${args//,/ } 2>&1; echo $? > /tmp/$t.rc; } |
 		while IFS= read -r line; do echo "    $line"; done
 	rc=$(cat /tmp/$t.rc)
 	case $rc in

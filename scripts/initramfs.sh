@@ -6,6 +6,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 ksrc=$1 img=$2
+# The mm kselftests taken from the kernel tree (see below).
+KSELFTESTS=${KSELFTESTS:-zap_truncate}
 bb=/bin/busybox
 [ -x "$bb" ] && "$bb" true ||
 	die "busybox-static is missing ($bb); run 'make deps'."
@@ -23,6 +25,17 @@ install -m 0755 "$TOP/scripts/init.sh" "$root/init"
 for t in $(make -s -C "$TOP/selftests" list); do
 	file_is_static "$OUT/selftests/$t" || die "selftest $t is not statically linked"
 	install -m 0755 "$OUT/selftests/$t" "$root/selftests/$t"
+done
+# Tests of the kernel's own selftests that the series adds or that we run
+# from the tree (tools/testing/selftests/mm), built the same way: static.
+for t in $KSELFTESTS; do
+	src=$ksrc/tools/testing/selftests/mm/$t.c
+	[ -f "$src" ] || die "kselftest $t: $src is missing (the series adds it; is it applied?)"
+	clang-19 -O2 -g -Wall -static -pthread -I"$ksrc/tools/testing/selftests/mm" \
+		-I"$ksrc/tools/testing/selftests" -o "$OUT/selftests/mm-$t" "$src" ||
+		die "building kselftest $t from $src failed"
+	mkdir -p "$root/kselftests"
+	install -m 0755 "$OUT/selftests/mm-$t" "$root/kselftests/$t"
 done
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --reproducible -R 0:0 --quiet) | gzip -9n > "$img.tmp"

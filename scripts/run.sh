@@ -44,6 +44,18 @@ rc=0
 for spec in "$@"; do
 	IFS=: read -r name kind cpus mode crash extra <<< "$spec"
 	mode=${mode:-tests}
+	# stock-<kind>: Debian's own 7.3.4 kernel (scripts/deps.sh fetches
+	# it) with our initramfs: the unpatched reference, built by others.
+	img=$kernel vmlinux=$BUILD/vmlinux kunit=(--expect-kunit)
+	if [[ $kind == stock-* ]]; then
+		kind=${kind#stock-} img=$CACHE/stock/vmlinuz vmlinux= kunit=()
+		if [ ! -f "$img" ]; then
+			echo "    $name: SKIP: Debian's stock kernel is not in $img ('make deps' could not download it)"
+			printf '{"name": "%s", "cases": [["%s: Debian stock kernel unavailable", "SKIP"]]}\n' \
+				"$name" "$name" > "$results/$name.json"
+			continue
+		fi
+	fi
 	stage_start "boot $name"
 	# A negative control (a run that must crash) gets up to
 	# CRASH_ATTEMPTS boots: the fork window's storm misses the race in
@@ -55,12 +67,12 @@ for spec in "$@"; do
 	[ -z "$crash" ] || attempts=${CRASH_ATTEMPTS:-3}
 	for attempt in $(seq 1 "$attempts"); do
 		# shellcheck disable=SC2086 # extra kernel arguments, '+'-separated in the spec
-		XP_MODE=$mode "$TOP/scripts/boot.sh" "$name" "$kind" "$cpus" "$kernel" "$OUT/initramfs.cpio.gz" \
+		XP_MODE=$mode "$TOP/scripts/boot.sh" "$name" "$kind" "$cpus" "$img" "$OUT/initramfs.cpio.gz" \
 			${extra//+/ } ${XP_ARGS:-}
 		status=$(cat "$OUT/logs/$name.qemu-status")
 		jargs=(--log "$OUT/logs/$name.console.log" --run "$name" --expect "$kind" --cpus "$cpus"
 		       --qemu-status "$status" --timeout "${TIMEOUT:-300}" --ksrc "$SRC"
-		       --vmlinux "$BUILD/vmlinux" --results "$results" --expect-kunit)
+		       --vmlinux "$vmlinux" --results "$results" "${kunit[@]}")
 		[ -z "$crash" ] || jargs+=(--expect-crash "$crash")
 		if python3 "$TOP/scripts/judge.py" "${jargs[@]}"; then
 			ok=1

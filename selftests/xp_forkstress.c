@@ -16,7 +16,12 @@
  * only), and plain memory pressure: our memcg's memory.high is set below
  * what the storm uses, so that its own page faults and forks keep entering
  * direct reclaim (reclaim_high: folio_referenced_one, try_to_unmap_one),
- * swapping to zram.
+ * swapping to zram.  And truncation (unmap_mapping_range() through the
+ * file's i_mmap tree, then the folios removed from the page cache): hole
+ * punching, shrinking and regrowing of a memfd and of a file on the block
+ * filesystem that every child maps shared and private, each mapping alone
+ * in its pte table, so that the child's exit zaps whole tables of dirty
+ * shared ptes (delayed rmaps) and fork copies the private ones.
  *
  * Environment:
  *   XP_STRESS_SECONDS  duration of the storm (default 8; soak: longer)
@@ -24,7 +29,7 @@
  *                      shared file (default /mnt/xp, else /tmp)
  *   XP_LEVERS          comma-separated levers to run (default: all):
  *                      idle, pageout, reclaim, compact, msync, clear_refs,
- *                      cold, mglru, damon, pressure.  The negative control
+ *                      cold, mglru, damon, pressure, truncate.  The negative control
  *                      that reproduces the 2007 oops runs "idle" alone, so
  *                      that the young-clearing path is the one that meets
  *                      the window.
@@ -42,6 +47,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,15 +60,25 @@
 #define SHM_PAGES 256
 
 static volatile int stop;
-static atomic_long n_idle, n_pageout, n_reclaim, n_compact, n_msync, n_clear_refs, n_cold,
-	n_mglru;
+static atomic_long n_idle, n_punch, n_shrink;
 static atomic_int mglru_err;
 static pid_t last_child;
 
-static const char *const lever_names[] = {
-	"idle", "pageout", "reclaim", "compact", "msync", "clear_refs", "cold", "mglru", "damon",
-	"pressure",
+enum {
+	L_PAGEOUT, L_RECLAIM, L_COMPACT, L_MSYNC, L_CLEAR_REFS, L_COLD, L_MGLRU, L_MRELEASE,
+	L_REMOTE, L_THREADS,	/* the levers with a thread of their own in lever_loop() */
+	L_IDLE = L_THREADS, L_DAMON, L_PRESSURE, L_TRUNCATE, L_COUNT
 };
+
+static const char *const lever_names[L_COUNT] = {
+	[L_PAGEOUT] = "pageout", [L_RECLAIM] = "reclaim", [L_COMPACT] = "compact",
+	[L_MSYNC] = "msync", [L_CLEAR_REFS] = "clear_refs", [L_COLD] = "cold",
+	[L_MGLRU] = "mglru", [L_MRELEASE] = "mrelease", [L_REMOTE] = "remote",
+	[L_IDLE] = "idle", [L_DAMON] = "damon", [L_PRESSURE] = "pressure",
+	[L_TRUNCATE] = "truncate",
+};
+
+static atomic_long n_lever[L_THREADS];
 
 /* Is lever @name selected by XP_LEVERS (all of them when it is unset)? */
 static bool lever_on(const char *name)
@@ -371,76 +387,258 @@ static void *lever_page_idle(void *arg)
 	return NULL;
 }
 
-/* Reclaim, migration, writeback and own-mm levers, round-robin. */
-static void *lever_misc(void *arg)
+/* A victim for the mrelease lever: a child with a populated mm. */
+static pid_t victim(struct lever_ctx *c)
 {
-	struct lever_ctx *c = arg;
-	int have_cg = access("/sys/fs/cgroup/xp/memory.reclaim", W_OK) == 0;
-	static const char *const misc[] = {
-		"pageout", "reclaim", "compact", "msync", "clear_refs", "cold", "mglru",
-	};
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		volatile uint64_t sum = 0;
+
+		for (unsigned long p = 0; p < ANON_PAGES; p += 4)
+			sum += ((uint64_t *)(c->anon + p * PAGE))[0];
+		for (unsigned long p = 0; p < FILE_PAGES; p += 4)
+			sum += c->file_map[p * PAGE];
+		c->anon[0] ^= 1;
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+/*
+ * One step of lever @which (an index into lever_names[]); returns true
+ * if the step was done.
+ */
+static bool lever_step(struct lever_ctx *c, unsigned int which)
+{
+	static const int have_cg_unknown = -1;
+	static int have_cg = have_cg_unknown;
+	pid_t child = last_child;
+
+	if (have_cg == have_cg_unknown)
+		have_cg = access("/sys/fs/cgroup/xp/memory.reclaim", W_OK) == 0;
+	switch (which) {
+	case L_PAGEOUT:
+		if (child > 0) {
+			int pidfd = syscall(SYS_pidfd_open, child, 0);
+			struct iovec iov = { c->anon, ANON_PAGES * PAGE };
+			bool ok = false;
+
+			if (pidfd >= 0) {
+				ok = syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_PAGEOUT, 0) >= 0;
+				close(pidfd);
+			}
+			return ok;
+		}
+		return false;
+	case L_RECLAIM:
+		return have_cg && write_str("/sys/fs/cgroup/xp/memory.reclaim", "2M") == 0;
+	case L_COMPACT:
+		return write_str("/proc/sys/vm/compact_memory", "1") == 0;
+	case L_MSYNC:
+		return msync(c->file_map, FILE_PAGES * PAGE, MS_SYNC) == 0;
+	case L_CLEAR_REFS:
+		return write_str("/proc/self/clear_refs", "1") == 0;
+	case L_COLD:
+		return madvise(c->anon, ANON_PAGES * PAGE, MADV_COLD) == 0;
+	case L_MGLRU:
+		/*
+		 * The max generation can move between the read of lru_gen
+		 * and the write: try again with a new one.
+		 */
+		for (int i = 0; c->mglru && i < 3; i++) {
+			int err = mglru_age("/xp");
+
+			if (!err)
+				return true;
+			atomic_store(&mglru_err, err);
+		}
+		return false;
+	case L_MRELEASE: {
+		/*
+		 * Kill a child and reap its mm from here while it exits: the
+		 * OOM reaper's zap (process_mrelease()) beside exit_mmap().
+		 */
+		pid_t pid = victim(c);
+		int pidfd, st;
+		bool ok;
+
+		if (pid < 0)
+			return false;
+		pidfd = syscall(SYS_pidfd_open, pid, 0);
+		usleep(500);
+		kill(pid, SIGKILL);
+		ok = pidfd >= 0 && syscall(SYS_process_mrelease, pidfd, 0) == 0;
+		if (pidfd >= 0)
+			close(pidfd);
+		waitpid(pid, &st, 0);
+		return ok;
+	}
+	case L_REMOTE:
+		/*
+		 * Walk a storm child's page tables from outside while it
+		 * forks and exits: pagemap, smaps_rollup and
+		 * process_vm_readv() (GUP of another mm).  They hold the mm
+		 * with mmget_not_zero(): a dying or newborn mm is out of
+		 * their reach, and they must fail cleanly then.
+		 */
+		if (child > 0) {
+			char path[64], buf[4096];
+			uint64_t ent[64];
+			struct iovec local = { buf, sizeof(buf) };
+			struct iovec remote = { c->anon, sizeof(buf) };
+			bool ok = false;
+			int fd;
+
+			snprintf(path, sizeof(path), "/proc/%d/pagemap", child);
+			fd = open(path, O_RDONLY);
+			if (fd >= 0) {
+				ok |= pread(fd, ent, sizeof(ent),
+					    (uintptr_t)c->anon / PAGE * 8) == sizeof(ent);
+				close(fd);
+			}
+			snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", child);
+			fd = open(path, O_RDONLY);
+			if (fd >= 0) {
+				ok |= read(fd, buf, sizeof(buf)) > 0;
+				close(fd);
+			}
+			ok |= process_vm_readv(child, &local, 1, &remote, 1, 0) > 0;
+			return ok;
+		}
+		return false;
+	}
+	return false;
+}
+
+/* One thread per lever: reclaim, migration, writeback, own mm, reaper, remote. */
+struct lever_thread {
+	struct lever_ctx *c;
+	unsigned int which;
+	pthread_t thread;
+};
+
+static void *lever_loop(void *arg)
+{
+	struct lever_thread *t = arg;
+
+	if (!lever_on(lever_names[t->which]))
+		return NULL;
+	while (!stop) {
+		if (lever_step(t->c, t->which))
+			atomic_fetch_add(&n_lever[t->which], 1);
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/*
+ * The truncation lever's files: a memfd (shmem: hole punching and
+ * truncation) and a file on the block filesystem (truncation: ext2 has no
+ * hole punching), each mapped shared and private by the parent, and so by
+ * every child, at a 2 MiB aligned address of its own.  The last TRUNC_TAIL
+ * pages come and go (shrink and regrow): nobody touches them.
+ */
+#define TRUNC_PAGES 256
+#define TRUNC_TAIL 8
+#define TRUNC_SLOT (2UL << 20)
+
+struct trunc_file {
+	int fd;
+	bool punch;		/* FALLOC_FL_PUNCH_HOLE works */
+	char *shared, *private;
+};
+
+static struct trunc_file trunc_files[2];
+
+/* A mapping of @fd alone in its pte table (2 MiB aligned). */
+static char *map_alone(int fd, int flags)
+{
+	char *area = mmap(NULL, 2 * TRUNC_SLOT, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *at;
+
+	if (area == MAP_FAILED)
+		return MAP_FAILED;
+	at = (char *)(((uintptr_t)area + TRUNC_SLOT - 1) & ~(TRUNC_SLOT - 1));
+	return mmap(at, TRUNC_PAGES * PAGE, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, 0);
+}
+
+static int trunc_file_setup(struct trunc_file *t, int fd)
+{
+	char page[PAGE];
+
+	memset(page, 0x6b, sizeof(page));
+	t->fd = fd;
+	for (unsigned long p = 0; p < TRUNC_PAGES; p++)
+		if (pwrite(fd, page, PAGE, p * PAGE) != (ssize_t)PAGE)
+			return -errno;
+	t->punch = !fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, PAGE) &&
+		   pwrite(fd, page, PAGE, 0) == (ssize_t)PAGE;
+	t->shared = map_alone(fd, MAP_SHARED);
+	t->private = map_alone(fd, MAP_PRIVATE);
+	if (t->shared == MAP_FAILED || t->private == MAP_FAILED)
+		return -errno;
+	/* Dirty shared folios; COWed private pages (an anon_vma: fork copies). */
+	for (unsigned long p = 0; p < TRUNC_PAGES - TRUNC_TAIL; p += 16) {
+		t->shared[p * PAGE] = 1;
+		t->private[p * PAGE] = 1;
+	}
+	return 0;
+}
+
+/*
+ * A child's share of the truncation lever: read every page of both
+ * mappings (fault-around maps 16 at a time), write into the shared ones
+ * (dirty ptes, whose rmap the exit zap removes only after the TLB flush),
+ * and COW a few private pages.
+ */
+static void trunc_touch(void)
+{
+	volatile char sum = 0;
+
+	for (int f = 0; f < 2; f++) {
+		struct trunc_file *t = &trunc_files[f];
+
+		if (!t->shared)
+			continue;
+		for (unsigned long p = 0; p < TRUNC_PAGES - TRUNC_TAIL; p += 16) {
+			t->shared[p * PAGE + 1] = 2;
+			sum += t->private[p * PAGE];
+		}
+		for (unsigned long p = 0; p < TRUNC_PAGES - TRUNC_TAIL; p += 64)
+			t->private[p * PAGE + 2] = 3;
+	}
+	(void)sum;
+}
+
+/* Punch holes (1 to 64 pages, then written back) and shrink and regrow. */
+static void *lever_truncate(void *arg)
+{
+	unsigned int seed = 0x7a7a;
+	char page[PAGE];
 	unsigned long round = 0;
 
+	memset(page, 0x6b, sizeof(page));
+	if (!lever_on("truncate") || !trunc_files[0].shared)
+		return NULL;
 	while (!stop) {
-		pid_t child = last_child;
-		unsigned int which = round++ % 7;
+		struct trunc_file *t = &trunc_files[round++ % 2];
+		unsigned long n = 1 + rand_r(&seed) % 64;
+		unsigned long first = rand_r(&seed) % (TRUNC_PAGES - TRUNC_TAIL - n);
 
-		if (!lever_on(misc[which])) {
-			if (round % 7 == 0)
-				usleep(2000);
-			continue;
-		}
-		switch (which) {
-		case 0:
-			if (child > 0) {
-				int pidfd = syscall(SYS_pidfd_open, child, 0);
-				struct iovec iov = { c->anon, ANON_PAGES * PAGE };
-
-				if (pidfd >= 0) {
-					if (syscall(SYS_process_madvise, pidfd, &iov, 1,
-						    MADV_PAGEOUT, 0) >= 0)
-						atomic_fetch_add(&n_pageout, 1);
-					close(pidfd);
-				}
-			}
-			break;
-		case 1:
-			if (have_cg && write_str("/sys/fs/cgroup/xp/memory.reclaim", "2M") == 0)
-				atomic_fetch_add(&n_reclaim, 1);
-			break;
-		case 2:
-			if (write_str("/proc/sys/vm/compact_memory", "1") == 0)
-				atomic_fetch_add(&n_compact, 1);
-			break;
-		case 3:
-			if (msync(c->file_map, FILE_PAGES * PAGE, MS_SYNC) == 0)
-				atomic_fetch_add(&n_msync, 1);
-			break;
-		case 4:
-			if (write_str("/proc/self/clear_refs", "1") == 0)
-				atomic_fetch_add(&n_clear_refs, 1);
-			break;
-		case 5:
-			if (madvise(c->anon, ANON_PAGES * PAGE, MADV_COLD) == 0)
-				atomic_fetch_add(&n_cold, 1);
-			break;
-		case 6:
-			/*
-			 * The max generation can move between the read of
-			 * lru_gen and the write: try again with a new one.
-			 */
-			for (int i = 0; c->mglru && i < 3; i++) {
-				int err = mglru_age("/xp");
-
-				if (!err) {
-					atomic_fetch_add(&n_mglru, 1);
+		if (t->punch && !fallocate(t->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					    first * PAGE, n * PAGE)) {
+			for (unsigned long p = first; p < first + n; p++)
+				if (pwrite(t->fd, page, PAGE, p * PAGE) != (ssize_t)PAGE)
 					break;
-				}
-				atomic_store(&mglru_err, err);
-			}
-			break;
+			atomic_fetch_add(&n_punch, 1);
 		}
-		usleep(2000);
+		if (round % 4 == 0 &&
+		    !ftruncate(t->fd, (TRUNC_PAGES - TRUNC_TAIL) * PAGE) &&
+		    !ftruncate(t->fd, TRUNC_PAGES * PAGE))
+			atomic_fetch_add(&n_shrink, 1);
+		usleep(1000);
 	}
 	return NULL;
 }
@@ -561,7 +759,9 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 	uint64_t *pfns;
 	unsigned long npfns, gen = 0, bad = 0, verified = 0;
 	struct lever_ctx ctx;
-	pthread_t t_idle, t_misc;
+	pthread_t t_idle, t_trunc;
+	struct lever_thread levers[L_THREADS];
+	int tfd;
 	const char *run = getenv("XP_RUN");
 	bool xen_pv_run = run && !strcmp(run, "xen-pv");
 	bool damon, pressure = false;
@@ -571,6 +771,7 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 	int ord;
 	time_t end;
 	pid_t *workers;
+	atomic_long *cycles;
 
 	ASSERT_TRUE(levers_valid()) TH_LOG("XP_LEVERS=%s: unknown lever", getenv("XP_LEVERS"));
 	if (getenv("XP_LEVERS"))
@@ -619,6 +820,18 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 		  pfns_of(file_map, FILE_PAGES, pfns + ANON_PAGES))
 		TH_LOG("no PFN in /proc/self/pagemap (needs root)");
 
+	if (lever_on("truncate")) {
+		snprintf(path, sizeof(path), "%s/xp_forkstress.trunc", dir);
+		tfd = memfd_create("xp_trunc", 0);
+		ASSERT_LE(0, tfd);
+		ASSERT_EQ(0, trunc_file_setup(&trunc_files[0], tfd));
+		tfd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		ASSERT_LE(0, tfd);
+		unlink(path);
+		ASSERT_EQ(0, trunc_file_setup(&trunc_files[1], tfd));
+		snprintf(path, sizeof(path), "%s/xp_forkstress.dat", dir);
+	}
+
 	ctx = (struct lever_ctx){ pfns, npfns, file_map, anon,
 				  !access("/sys/kernel/debug/lru_gen", W_OK) };
 	/* DAMON (paddr) runs for the whole storm, in its own kthread. */
@@ -647,10 +860,16 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 			       cur, high, pressure ? "set" : "not writable");
 	}
 	ASSERT_EQ(0, pthread_create(&t_idle, NULL, lever_page_idle, &ctx));
-	ASSERT_EQ(0, pthread_create(&t_misc, NULL, lever_misc, &ctx));
+	for (unsigned int i = 0; i < L_THREADS; i++) {
+		levers[i] = (struct lever_thread){ .c = &ctx, .which = i };
+		ASSERT_EQ(0, pthread_create(&levers[i].thread, NULL, lever_loop, &levers[i]));
+	}
+	ASSERT_EQ(0, pthread_create(&t_trunc, NULL, lever_truncate, NULL));
 
 	/* One storm process per CPU: fork + touch + exit, and vfork + exec. */
 	workers = calloc(ncpu, sizeof(*workers));
+	cycles = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, cycles);
 	end = time(NULL) + stress_seconds();
 	for (int i = 0; i < ncpu; i++) {
 		workers[i] = fork();
@@ -663,15 +882,24 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 				int st;
 
 				if (c == 0) {
-					/* Young ptes in the child: its exit window. */
+					/*
+					 * Young ptes in the child: its exit
+					 * window.  One child in four touches
+					 * every page; the others, one per
+					 * region: each fork and exit opens a
+					 * window per page table, not per page,
+					 * and a light child cycles faster.
+					 */
+					unsigned long step = forks % 4 ? 64 : 1;
 					volatile uint64_t sum = 0;
 
-					for (unsigned long p = 0; p < ANON_PAGES; p += 2)
+					for (unsigned long p = 0; p < ANON_PAGES; p += 2 * step)
 						sum += ((uint64_t *)(anon + p * PAGE))[0];
-					for (unsigned long p = 0; p < FILE_PAGES; p++)
+					for (unsigned long p = 0; p < FILE_PAGES; p += step)
 						sum += file_map[p * PAGE];
-					for (unsigned long p = 0; p < SHM_PAGES; p += 4)
+					for (unsigned long p = 0; p < SHM_PAGES; p += 4 * step)
 						sum += shm[p * PAGE];
+					trunc_touch();
 					/* A private copy that must not leak back. */
 					anon[PAGE * (ANON_PAGES - 1)] ^= 0xff;
 					_exit(0);
@@ -694,6 +922,8 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 			}
 			printf("# worker %d: %lu forks, %lu execs, %lu failed children\n",
 			       i, forks, execs, failed);
+			atomic_fetch_add(&cycles[0], forks);
+			atomic_fetch_add(&cycles[1], execs);
 			fflush(stdout);
 			_exit(failed ? 1 : 0);
 		}
@@ -723,7 +953,9 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 	}
 	stop = 1;
 	pthread_join(t_idle, NULL);
-	pthread_join(t_misc, NULL);
+	for (unsigned int i = 0; i < L_THREADS; i++)
+		pthread_join(levers[i].thread, NULL);
+	pthread_join(t_trunc, NULL);
 	if (damon) {
 		n_damon = damon_paddr_stop();
 		EXPECT_LT(0, n_damon) TH_LOG("DAMON (paddr) never tried its scheme (%ld)", n_damon);
@@ -770,10 +1002,17 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 
 	ksft_print_msg("storm: %lus on %d CPUs, file on %s, %lu file generations\n",
 		       stress_seconds(), ncpu, dir, gen);
-	ksft_print_msg("levers: page_idle %ld, process_madvise(PAGEOUT) %ld, memory.reclaim %ld, compact %ld, msync %ld, clear_refs %ld, MADV_COLD %ld, MGLRU aging %ld, DAMON paddr regions tried %ld\n",
-		       atomic_load(&n_idle), atomic_load(&n_pageout), atomic_load(&n_reclaim),
-		       atomic_load(&n_compact), atomic_load(&n_msync), atomic_load(&n_clear_refs),
-		       atomic_load(&n_cold), atomic_load(&n_mglru), n_damon);
+	ksft_print_msg("cycles: %ld fork + exit, %ld vfork + exec (%.1f fork + exit per second)\n",
+		       atomic_load(&cycles[0]), atomic_load(&cycles[1]),
+		       (double)atomic_load(&cycles[0]) / stress_seconds());
+	ksft_print_msg("levers: page_idle %ld, process_madvise(PAGEOUT) %ld, memory.reclaim %ld, compact %ld, msync %ld, clear_refs %ld, MADV_COLD %ld, MGLRU aging %ld, process_mrelease %ld, remote readers %ld, DAMON paddr regions tried %ld\n",
+		       atomic_load(&n_idle), atomic_load(&n_lever[L_PAGEOUT]),
+		       atomic_load(&n_lever[L_RECLAIM]), atomic_load(&n_lever[L_COMPACT]),
+		       atomic_load(&n_lever[L_MSYNC]), atomic_load(&n_lever[L_CLEAR_REFS]),
+		       atomic_load(&n_lever[L_COLD]), atomic_load(&n_lever[L_MGLRU]),
+		       atomic_load(&n_lever[L_MRELEASE]), atomic_load(&n_lever[L_REMOTE]), n_damon);
+	ksft_print_msg("truncation: %ld hole punches, %ld shrinks and regrowths (memfd and %s)\n",
+		       atomic_load(&n_punch), atomic_load(&n_shrink), dir);
 	ksft_print_msg("memory pressure: memory.high exceeded and reclaimed %lld times; %lld pages scanned by all reclaim in our memcg\n",
 		       highs, pgscan);
 	ksft_print_msg("verified %lu bytes, %lu lost or corrupted\n", verified, bad);
@@ -782,10 +1021,38 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 		EXPECT_LT(0, atomic_load(&n_idle)) TH_LOG("the page_idle lever never ran");
 	}
 	if (ctx.mglru && lever_on("mglru")) {
-		EXPECT_LT(0, atomic_load(&n_mglru))
+		EXPECT_LT(0, atomic_load(&n_lever[L_MGLRU]))
 			TH_LOG("MGLRU aging never succeeded (last error %d)", atomic_load(&mglru_err));
 	} else if (lever_on("mglru")) {
 		ksft_print_msg("MGLRU aging lever unavailable (no /sys/kernel/debug/lru_gen)\n");
+	}
+	/*
+	 * XP_MIN_LEVER_RUNS=N: every lever that is selected and available
+	 * must have run at least N times (a storm that counts).
+	 */
+	if (getenv("XP_MIN_LEVER_RUNS")) {
+		long min = atol(getenv("XP_MIN_LEVER_RUNS"));
+
+		for (unsigned int i = 0; i < L_THREADS; i++) {
+			if (!lever_on(lever_names[i]) || (i == L_MGLRU && !ctx.mglru) ||
+			    (i == L_RECLAIM && access("/sys/fs/cgroup/xp/memory.reclaim", W_OK)))
+				continue;
+			EXPECT_LE(min, atomic_load(&n_lever[i]))
+				TH_LOG("lever %s ran %ld times, fewer than XP_MIN_LEVER_RUNS=%ld",
+				       lever_names[i], atomic_load(&n_lever[i]), min);
+		}
+		if (lever_on("idle"))
+			EXPECT_LE(min, atomic_load(&n_idle) / (long)npfns)
+				TH_LOG("page_idle marked every page %ld times, fewer than %ld",
+				       atomic_load(&n_idle) / (long)npfns, min);
+		if (lever_on("truncate"))
+			EXPECT_LE(min, atomic_load(&n_punch) + atomic_load(&n_shrink))
+				TH_LOG("the truncation lever ran %ld times, fewer than %ld",
+				       atomic_load(&n_punch) + atomic_load(&n_shrink), min);
+	}
+	if (lever_on("truncate")) {
+		EXPECT_LT(0, atomic_load(&n_punch)) TH_LOG("the truncation lever never punched a hole");
+		EXPECT_LT(0, atomic_load(&n_shrink)) TH_LOG("the truncation lever never shrank a file");
 	}
 	if (!damon && lever_on("damon"))
 		ksft_print_msg("DAMON paddr lever unavailable or failed to start\n");
