@@ -68,6 +68,15 @@ git format-patch -q --zero-commit --no-signature --cover-letter \
 # The cover letter's date is the time of generation: pin it.
 sed -i "s/^Date: .*/Date: $(date -d "$date" -R)/" "$tmp/out/0000-cover-letter.patch"
 
+# The fixes of 7.3 at the head of the series, also as a series of their
+# own (patches/fixes/), with patches/fixes-cover-letter.txt.
+NFIXES=3
+git checkout -q -B fixes "$(git rev-list --reverse pristine..series | sed -n "${NFIXES}p")"
+git config branch.fixes.description "$(cat "$TOP/patches/fixes-cover-letter.txt")"
+git format-patch -q --zero-commit --no-signature --cover-letter \
+	--cover-from-description=subject --base=pristine -o "$tmp/out/fixes" pristine..fixes
+sed -i "s/^Date: .*/Date: $(date -d "$date" -R)/" "$tmp/out/fixes/0000-cover-letter.patch"
+
 if [ "$mode" = --check ]; then
 	bad=0
 	for f in "$tmp/out"/*.patch; do
@@ -80,12 +89,18 @@ if [ "$mode" = --check ]; then
 	for f in "$TOP"/patches/0*.patch; do
 		[ -f "$tmp/out/$(basename "$f")" ] || { echo "    patches/$(basename "$f") is stale"; bad=1; }
 	done
+	for f in "$tmp/out/fixes"/*.patch; do
+		cmp -s "$f" "$TOP/patches/fixes/$(basename "$f")" ||
+			{ echo "    patches/fixes/$(basename "$f") differs from what scripts/gen-patches.sh generates"; bad=1; }
+	done
 	[ $bad = 0 ] || die "patches/ is out of date: run scripts/gen-patches.sh (make patches)."
 	echo "    patches/ is up to date with rust/, Kconfig and the cover letter"
 	exit 0
 fi
-rm -f "$TOP"/patches/0*.patch
+rm -f "$TOP"/patches/0*.patch "$TOP"/patches/fixes/0*.patch
 cp "$tmp/out"/*.patch "$TOP/patches/"
+mkdir -p "$TOP/patches/fixes"
+cp "$tmp/out/fixes"/*.patch "$TOP/patches/fixes/"
 { sed -n '/^#/p' "$TOP/patches/series"; (cd "$tmp/out" && ls 0*.patch | grep -v '^0000-cover-letter'); } > "$tmp/series"
 mv "$tmp/series" "$TOP/patches/series"
 echo "    wrote $(ls "$TOP"/patches/0*.patch | wc -l) files to patches/"
