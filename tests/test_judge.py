@@ -172,6 +172,19 @@ def main():
         0, text=read('oops-panic-xen-reboot.txt'), expect_crash=r'BUG: unable to handle page fault'))
     case('expected crash absent fails', xp(1, expect_crash=r'BUG: unable to handle page fault'))
 
+    # The stock-* runs of the Makefile (ZAP_FAIL): zap_truncate must fail,
+    # and the kernel must have reported the bad page cache itself.
+    zap_fail = r'not.ok.[0-9]+.zap_truncate.madv_dontneed'
+    stock = read('stock-7.3.4-zap-truncate-native.txt')
+    case('stock 7.3.4: zap_truncate failing on the kernel\'s Bad page cache report is caught',
+         xp(0, text=stock, expect='native', expect_crash=zap_fail))
+    case('stock 7.3.4: zap_truncate failing without a kernel report is not caught',
+         xp(1, text=re.sub(r'BUG: Bad page cache', 'Bad page cache', stock), expect='native',
+            expect_crash=zap_fail))
+    case('zap_truncate passing is not a caught crash',
+         xp(1, text=stock.replace('not ok 1 zap_truncate.madv_dontneed', 'ok 1 zap_truncate.madv_dontneed'),
+            expect='native', expect_crash=zap_fail))
+
     with open(os.path.join(a.results, 'harness-judge.json'), 'w') as f:
         json.dump({'name': 'harness-judge', 'cases': cases}, f, indent=2)
     failed = sum(1 for _, s in cases if s != 'PASS')
