@@ -403,6 +403,7 @@ static void *lever_page_idle(void *arg)
 }
 
 static void trunc_touch(unsigned long step);
+static void sigbus_exit(int sig);
 
 /* A victim for the mrelease lever: a child with a populated mm. */
 static pid_t victim(struct lever_ctx *c)
@@ -416,6 +417,7 @@ static pid_t victim(struct lever_ctx *c)
 			sum += ((uint64_t *)(c->anon + p * PAGE))[0];
 		for (unsigned long p = 0; p < FILE_PAGES; p += 16)
 			sum += c->file_map[p * PAGE];
+		signal(SIGBUS, sigbus_exit);
 		trunc_touch(64);
 		c->anon[0] ^= 1;
 		pause();
@@ -560,11 +562,11 @@ static void *lever_loop(void *arg)
  * The truncation lever's files: a memfd (shmem: hole punching and
  * truncation) and a file on the block filesystem (truncation: ext2 has no
  * hole punching), each mapped shared and private by the parent, and so by
- * every child, at a 2 MiB aligned address of its own.  The last TRUNC_TAIL
- * pages come and go (shrink and regrow): nobody touches them.
+ * every child, at a 2 MiB aligned address of its own.  The files shrink by
+ * up to 64 pages and regrow: a child that touches a page beyond the end
+ * in between gets SIGBUS, and exits (sigbus_exit()).
  */
 #define TRUNC_PAGES 256
-#define TRUNC_TAIL 8
 #define TRUNC_SLOT (2UL << 20)
 
 struct trunc_file {
@@ -587,34 +589,48 @@ static char *map_alone(int fd, int flags)
 	return mmap(at, TRUNC_PAGES * PAGE, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, 0);
 }
 
-static int trunc_file_setup(struct trunc_file *t, int fd)
+/*
+ * The file's folios must not all be dirty: a pte table full of dirty shared
+ * ptes fills the exit's gather with delayed rmaps, and the zap stops and
+ * starts again instead of dropping the table.  So the memfd gets its folios
+ * from read faults (clean) and the file on the block filesystem is written
+ * back; the lever's writes make some of them dirty at a time.
+ */
+static int trunc_file_setup(struct trunc_file *t, int fd, bool shmem)
 {
 	char page[PAGE];
 
 	memset(page, 0x6b, sizeof(page));
 	t->fd = fd;
-	for (unsigned long p = 0; p < TRUNC_PAGES; p++)
-		if (pwrite(fd, page, PAGE, p * PAGE) != (ssize_t)PAGE)
+	if (shmem) {
+		if (ftruncate(fd, TRUNC_PAGES * PAGE))
 			return -errno;
+	} else {
+		for (unsigned long p = 0; p < TRUNC_PAGES; p++)
+			if (pwrite(fd, page, PAGE, p * PAGE) != (ssize_t)PAGE)
+				return -errno;
+		if (fsync(fd))
+			return -errno;
+	}
 	t->punch = !fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, PAGE) &&
 		   pwrite(fd, page, PAGE, 0) == (ssize_t)PAGE;
 	t->shared = map_alone(fd, MAP_SHARED);
 	t->private = map_alone(fd, MAP_PRIVATE);
 	if (t->shared == MAP_FAILED || t->private == MAP_FAILED)
 		return -errno;
-	/* Dirty shared folios; COWed private pages (an anon_vma: fork copies). */
-	for (unsigned long p = 0; p < TRUNC_PAGES - TRUNC_TAIL; p += 16) {
-		t->shared[p * PAGE] = 1;
+	/* COWed private pages: an anon_vma, so fork copies the private ptes. */
+	for (unsigned long p = 0; p < TRUNC_PAGES; p += 16) {
+		*(volatile char *)&t->shared[p * PAGE];
 		t->private[p * PAGE] = 1;
 	}
 	return 0;
 }
 
 /*
- * A child's share of the truncation lever: read every page of both
- * mappings (fault-around maps 16 at a time), write into the shared ones
- * (dirty ptes, whose rmap the exit zap removes only after the TLB flush),
- * and COW a few private pages.
+ * A child's share of the truncation lever: read every @step-th page of
+ * both mappings of each file (fault-around maps 16 at a time; the folios
+ * the lever wrote back give dirty shared ptes, whose rmaps the exit zap
+ * removes only after the TLB flush), and COW a few private pages.
  */
 static void trunc_touch(unsigned long step)
 {
@@ -625,20 +641,25 @@ static void trunc_touch(unsigned long step)
 
 		if (!t->shared)
 			continue;
-		for (unsigned long p = 0; p < TRUNC_PAGES - TRUNC_TAIL; p += step) {
-			t->shared[p * PAGE + 1] = 2;
+		for (unsigned long p = 0; p < TRUNC_PAGES; p += step) {
+			sum += t->shared[p * PAGE];
 			sum += t->private[p * PAGE];
 		}
-		for (unsigned long p = 0; p < TRUNC_PAGES - TRUNC_TAIL; p += 4 * step)
+		for (unsigned long p = 0; p < TRUNC_PAGES; p += 4 * step)
 			t->private[p * PAGE + 2] = 3;
 	}
 	(void)sum;
 }
 
+static void sigbus_exit(int sig)
+{
+	_exit(0);
+}
+
 /* Punch holes (1 to 64 pages, then written back) and shrink and regrow. */
 static void *lever_truncate(void *arg)
 {
-	unsigned int seed = 0x7a7a;
+	unsigned int seed = 0x7a7a + (unsigned int)(uintptr_t)arg;
 	char page[PAGE];
 	unsigned long round = 0;
 
@@ -648,7 +669,7 @@ static void *lever_truncate(void *arg)
 	while (!stop) {
 		struct trunc_file *t = &trunc_files[round++ % 2];
 		unsigned long n = 1 + rand_r(&seed) % 64;
-		unsigned long first = rand_r(&seed) % (TRUNC_PAGES - TRUNC_TAIL - n);
+		unsigned long first = rand_r(&seed) % (TRUNC_PAGES - n);
 
 		if (t->punch && !fallocate(t->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 					    first * PAGE, n * PAGE)) {
@@ -658,7 +679,7 @@ static void *lever_truncate(void *arg)
 			atomic_fetch_add(&n_punch, 1);
 		}
 		if (round % 4 == 0 &&
-		    !ftruncate(t->fd, (TRUNC_PAGES - TRUNC_TAIL) * PAGE) &&
+		    !ftruncate(t->fd, (TRUNC_PAGES - 1 - rand_r(&seed) % 64) * PAGE) &&
 		    !ftruncate(t->fd, TRUNC_PAGES * PAGE))
 			atomic_fetch_add(&n_shrink, 1);
 		usleep(1000);
@@ -847,11 +868,11 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 		snprintf(path, sizeof(path), "%s/xp_forkstress.trunc", dir);
 		tfd = memfd_create("xp_trunc", 0);
 		ASSERT_LE(0, tfd);
-		ASSERT_EQ(0, trunc_file_setup(&trunc_files[0], tfd));
+		ASSERT_EQ(0, trunc_file_setup(&trunc_files[0], tfd, true));
 		tfd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 		ASSERT_LE(0, tfd);
 		unlink(path);
-		ASSERT_EQ(0, trunc_file_setup(&trunc_files[1], tfd));
+		ASSERT_EQ(0, trunc_file_setup(&trunc_files[1], tfd, false));
 		snprintf(path, sizeof(path), "%s/xp_forkstress.dat", dir);
 	}
 
@@ -922,6 +943,7 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 						sum += file_map[p * PAGE];
 					for (unsigned long p = 0; p < SHM_PAGES; p += 4 * step)
 						sum += shm[p * PAGE];
+					signal(SIGBUS, sigbus_exit);
 					trunc_touch(forks % 4 ? 64 : 16);
 					/* A private copy that must not leak back. */
 					anon[PAGE * (ANON_PAGES - 1)] ^= 0xff;
