@@ -50,15 +50,17 @@ RUNS_NEG := 'xen-pv-widened:xen-pv:2:tests::$(WIDEN)' \
 # The zap_truncate selftest (patch 3) on Debian's own 7.3.4 kernel, built
 # by Debian, unpatched: it must catch the PT_RECLAIM bug that patch 3
 # fixes (its madv_dontneed case fails on the kernel's report of a folio
-# still mapped after truncation), natively and on Xen PV.
+# still mapped after truncation; natively in about 1 s).  As a Xen PV dom0
+# it caught it once, in 6 s with a kernel build loading the host, and not
+# in 30 s three times or 60 s once without: not a reliable control, so
+# not in CI ('make stock-xen-pv' runs it).
 ZAP_FAIL := not.ok.[0-9]+.zap_truncate.madv_dontneed
 ZAP_STOCK := $(ZAP_FAIL):XP_TESTS=zap_truncate+XP_ARGS_zap_truncate=-t,madv_dontneed+ZAP_TRUNCATE_SECONDS=30
-RUNS_STOCK := 'stock-native:stock-native:2:tests:$(ZAP_STOCK)' \
-	'stock-xen-pv:stock-xen-pv:2:tests:$(ZAP_STOCK)'
+RUNS_STOCK := 'stock-native:stock-native:2:tests:$(ZAP_STOCK)'
 RUNS_CHECK := $(RUNS_MAIN) 'xen-pv-4cpu:xen-pv:4:tests::$(STORM_4CPU)' $(RUNS_NEG) $(RUNS_STOCK) \
 	'harness-crash:xen-pv:2:crash:sysrq triggered crash'
 
-.PHONY: all deps build run check debug bench trace-mc mc-cost profile soak negative-control-stats test-harness clean distclean help
+.PHONY: all deps build run check debug stock-xen-pv bench trace-mc mc-cost profile soak negative-control-stats test-harness clean distclean help
 all: run
 
 help:
@@ -82,6 +84,11 @@ check: deps
 debug: deps
 	@OUT="$${OUT:-$(CURDIR)/out}/debug" FRAGMENTS="$(addprefix $(CURDIR)/configs/,base.config mm.config kunit.config xenpv-ptep.config debug.config)" \
 		TIMEOUT=900 scripts/run.sh $(RUNS_MAIN)
+
+# zap_truncate on Debian's stock 7.3.4 kernel as a Xen PV dom0 (not in CI,
+# see RUNS_STOCK).
+stock-xen-pv: deps
+	@CRASH_ATTEMPTS=1 scripts/run.sh 'stock-xen-pv:stock-xen-pv:2:tests:$(ZAP_FAIL):XP_TESTS=zap_truncate+XP_ARGS_zap_truncate=-t,madv_dontneed+ZAP_TRUNCATE_SECONDS=120'
 
 # Soak: the stress selftests for SOAK_SECONDS (default 600) on Xen PV.
 SOAK_SECONDS ?= 600
