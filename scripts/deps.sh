@@ -28,6 +28,22 @@ debian_stanza() {
 		{ seen=1; if ($1=="Suites:") print "Suites: " s; else print }' "$src"
 }
 
+# trixie_download <package> <dir>: download one package from trixie-backports
+# into <dir>, with a private apt state there, so the system's apt
+# configuration is not touched.
+trixie_download() {
+	local pkg=$1 tmp=$2
+	local aopt=(-o Dir::Etc::sourcelist=/nonexistent -o Dir::Etc::sourceparts="$tmp/sources.d"
+		    -o Dir::State::Lists="$tmp/lists" -o Dir::Cache::archives="$tmp/archives"
+		    -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root
+		    -o Debug::NoLocking=1 -o APT::Get::List-Cleanup=0)
+	rm -rf "$tmp"
+	mkdir -p "$tmp/lists/partial" "$tmp/archives/partial" "$tmp/sources.d"
+	debian_stanza trixie-backports > "$tmp/sources.d/trixie-backports.sources" &&
+	apt-get "${aopt[@]}" update -qq >/dev/null &&
+	(cd "$tmp" && apt-get "${aopt[@]}" download "$pkg" >/dev/null 2>&1)
+}
+
 need_apt=0
 for p in $APT_PKGS $QEMU_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || { need_apt=1; break; }
@@ -60,17 +76,9 @@ fi
 if [ -z "${KDIR:-}" ] && [ ! -f "$CACHE/base/.complete" ]; then
 	stage_start "deps: $SRC_PKG from trixie-backports"
 	tmp=$CACHE/apt-private
-	rm -rf "$tmp" "$CACHE/base"
-	mkdir -p "$tmp/lists/partial" "$tmp/archives/partial" "$CACHE/base"
-	debian_stanza trixie-backports > "$tmp/sources.list.sources"
-	mv "$tmp/sources.list.sources" "$tmp/trixie-backports.sources"
-	mkdir -p "$tmp/sources.d" && mv "$tmp/trixie-backports.sources" "$tmp/sources.d/"
-	aopt=(-o Dir::Etc::sourcelist=/nonexistent -o Dir::Etc::sourceparts="$tmp/sources.d"
-	      -o Dir::State::Lists="$tmp/lists" -o Dir::Cache::archives="$tmp/archives"
-	      -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root -o Debug::NoLocking=1 -o APT::Get::List-Cleanup=0)
-	apt-get "${aopt[@]}" update -qq >/dev/null || die "apt-get update for trixie-backports failed"
-	(cd "$tmp" && apt-get "${aopt[@]}" download "$SRC_PKG" >/dev/null) ||
-		die "downloading $SRC_PKG failed"
+	rm -rf "$CACHE/base"
+	mkdir -p "$CACHE/base"
+	trixie_download "$SRC_PKG" "$tmp" || die "downloading $SRC_PKG from trixie-backports failed"
 	deb=$(ls "$tmp"/${SRC_PKG}_*.deb | head -n1)
 	dpkg-deb -f "$deb" Version > "$CACHE/base/VERSION"
 	dpkg -x "$deb" "$tmp/x"
@@ -86,13 +94,8 @@ fi
 if [ ! -f "$CACHE/stock/vmlinuz" ]; then
 	stage_start "deps: $STOCK_PKG (Debian's stock kernel) from trixie-backports"
 	tmp=$CACHE/apt-stock
-	rm -rf "$tmp" && mkdir -p "$tmp/lists/partial" "$tmp/archives/partial" "$tmp/sources.d" "$CACHE/stock"
-	debian_stanza trixie-backports > "$tmp/sources.d/trixie-backports.sources"
-	aopt=(-o Dir::Etc::sourcelist=/nonexistent -o Dir::Etc::sourceparts="$tmp/sources.d"
-	      -o Dir::State::Lists="$tmp/lists" -o Dir::Cache::archives="$tmp/archives"
-	      -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root -o Debug::NoLocking=1 -o APT::Get::List-Cleanup=0)
-	if apt-get "${aopt[@]}" update -qq >/dev/null &&
-	   (cd "$tmp" && apt-get "${aopt[@]}" download "$STOCK_PKG" >/dev/null 2>&1) &&
+	mkdir -p "$CACHE/stock"
+	if trixie_download "$STOCK_PKG" "$tmp" &&
 	   dpkg-deb --fsys-tarfile "$tmp"/"$STOCK_PKG"_*.deb | tar -C "$tmp" -x --wildcards '*/vmlinuz' &&
 	   mv "$(find "$tmp" -name vmlinuz | head -n1)" "$CACHE/stock/vmlinuz.tmp"; then
 		mv "$CACHE/stock/vmlinuz.tmp" "$CACHE/stock/vmlinuz"
