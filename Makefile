@@ -82,7 +82,7 @@ check: deps
 # DEBUG_VM, the page table check), built in out/debug (not part of CI: a
 # second full build, about 8 minutes).
 debug: deps
-	@OUT="$${OUT:-$(CURDIR)/out}/debug" FRAGMENTS="$(addprefix $(CURDIR)/configs/,base.config mm.config kunit.config xenpv-ptep.config debug.config)" \
+	@OUT="$${OUT:-$(CURDIR)/out}/debug" FRAGMENTS="$(addprefix $(CURDIR)/configs/,base.config mm.config kunit.config xenpv-ptep.config rust-doctests.config debug.config)" \
 		TIMEOUT=900 scripts/run.sh $(RUNS_MAIN)
 
 # zap_truncate on Debian's stock 7.3.4 kernel as a Xen PV dom0 (not in CI,

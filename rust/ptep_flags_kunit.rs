@@ -7,8 +7,10 @@
 //! The same suites run natively and as a Xen PV guest; a case that does not apply to the
 //! environment is reported as skipped, with the reason.
 
+use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
     bindings,
+    ffi::c_ulong,
     mm::{
         pte::{LockedPte, PteFlags},
         MmWithUser, MmapReadGuard,
@@ -31,6 +33,12 @@ fn skip(reason: &CStr) {
         // that outlives the call (KUnit copies it).
         unsafe { bindings::kunit_mark_skipped_reason(test, reason.as_char_ptr()) };
     }
+}
+
+/// Returns the number of online CPUs.
+fn online_cpus() -> u32 {
+    // SAFETY: `ptep_test_online_cpus()` only reads a counter.
+    unsafe { bindings::ptep_test_online_cpus() }
 }
 
 /// Returns whether the kernel runs as a Xen PV guest.
@@ -160,6 +168,25 @@ impl TestMm {
     }
 }
 
+impl TestMm {
+    /// Flushes the TLBs of every CPU for this mm.
+    fn flush_tlb(&self) {
+        // SAFETY: `self.mm` is a live mm with a user reference until `drop`.
+        unsafe { bindings::ptep_test_flush_tlb_mm(self.mm) };
+    }
+
+    /// Runs reclaim's rmap walk (`folio_referenced()`) on the page this mm maps at `addr`
+    /// and returns the number of young ptes it found (and cleared).
+    fn rmap_walk(&self, addr: usize) -> Result<i32> {
+        // SAFETY: This kthread uses `self.mm`, which the hook looks `addr` up in.
+        let refs = unsafe { bindings::ptep_test_rmap_walk(addr) };
+        if refs < 0 {
+            return Err(Error::from_errno(refs));
+        }
+        Ok(refs)
+    }
+}
+
 impl Drop for TestMm {
     fn drop(&mut self) {
         // SAFETY: `self.mm` was attached to this kthread by `attach()` and is detached once.
@@ -167,13 +194,72 @@ impl Drop for TestMm {
     }
 }
 
+/// A kthread on another CPU that keeps writing to pages of a [`TestMm`] until stopped.
+struct Writer<'a> {
+    /// The running writer; `None` once stopped.
+    w: Option<NonNull<bindings::ptep_test_writer>>,
+    _mm: PhantomData<&'a TestMm>,
+}
+
+impl<'a> Writer<'a> {
+    /// Starts writing to the `npages` pages at `addr` of `t`.
+    fn start(t: &'a TestMm, addr: usize, npages: usize) -> Result<Self> {
+        // SAFETY: `t.mm` stays attached, with a user reference, while `t` is borrowed, which
+        // outlasts the writer (stopped on drop at the latest).
+        let w = unsafe { bindings::ptep_test_writer_start(t.mm, addr, npages as c_ulong) };
+        Ok(Self {
+            w: Some(NonNull::new(w).ok_or(ENOMEM)?),
+            _mm: PhantomData,
+        })
+    }
+
+    /// Returns how many times the writer went over all its pages so far (0 once stopped).
+    fn rounds(&self) -> isize {
+        match self.w {
+            // SAFETY: `w` is a running writer: it is taken out of `self.w` when stopped.
+            Some(w) => unsafe { bindings::ptep_test_writer_rounds(w.as_ptr()) },
+            None => 0,
+        }
+    }
+
+    /// Stops the writer, if it still runs, and returns its final count of rounds.
+    fn stop(&mut self) -> isize {
+        match self.w.take() {
+            // SAFETY: `w` was returned by `ptep_test_writer_start()` and is stopped once: it
+            // was just taken out of `self.w`.
+            Some(w) => unsafe { bindings::ptep_test_writer_stop(w.as_ptr()) },
+            None => 0,
+        }
+    }
+}
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// Locks the pte of `addr` and checks that it is present.
-fn present_pte<'a>(guard: &'a MmapReadGuard<'_>, addr: usize) -> Result<LockedPte<'a>> {
-    let pte = guard.lock_pte(addr).ok_or(ENOMEM)?;
-    if !pte.flags(PteFlags::PRESENT).contains(PteFlags::PRESENT) {
+fn present_pte<'a>(guard: &'a mut MmapReadGuard<'_>, addr: usize) -> Result<LockedPte<'a>> {
+    let pte = guard.lock_pte(addr).ok_or(ENOENT)?;
+    if !pte.is_present() {
         return Err(EINVAL);
     }
     Ok(pte)
+}
+
+/// Clears Accessed and Dirty bits of a pte of this file's test mappings through the op.
+///
+/// The tests need the op itself, not only the safe young clearing: they check which bits it
+/// returns and clears, Dirty included.
+fn clear_test_flags(pte: &mut LockedPte<'_>, flags: PteFlags) -> PteFlags {
+    let ad = PteFlags::ACCESSED | PteFlags::DIRTY;
+    // SAFETY: Only Accessed and Dirty are cleared (`flags` is masked).  The ptes are those of a
+    // `TestMm`: private anonymous pages of this kthread's own mm, never `MADV_FREE`d, so
+    // reclaim swaps them out (it does not drop them) whatever the Dirty bit says, and no test
+    // reads back a value it relies on from a page whose Dirty bit it cleared.  The callers that
+    // need the MMU to set a bit again flush the TLB first (`TestMm::flush_tlb()`).
+    unsafe { pte.test_and_clear_flags(flags.intersection(ad)) }
 }
 
 #[kunit_tests(ptep_flags_semantics)]
@@ -189,14 +275,14 @@ mod semantics {
         let t = TestMm::attach()?;
         let addr = t.map(4)?;
         t.touch(addr, 4, 0x5a)?;
-        let guard = t.mm().mmap_read_lock();
-        let mut pte = present_pte(&guard, addr)?;
+        let mut guard = t.mm().mmap_read_lock();
+        let mut pte = present_pte(&mut guard, addr)?;
 
         let before = pte.raw();
         // A written page must be young and dirty.
         assert_eq!(pte.flags(AD), AD);
         assert_eq!(
-            pte.test_and_clear_flags(PteFlags::ACCESSED),
+            clear_test_flags(&mut pte, PteFlags::ACCESSED),
             PteFlags::ACCESSED
         );
         let after = pte.raw();
@@ -206,7 +292,7 @@ mod semantics {
 
         // Idempotent: nothing left to clear, nothing written.
         assert_eq!(
-            pte.test_and_clear_flags(PteFlags::ACCESSED),
+            clear_test_flags(&mut pte, PteFlags::ACCESSED),
             PteFlags::EMPTY
         );
         assert_eq!(pte.raw(), after);
@@ -219,23 +305,20 @@ mod semantics {
         let t = TestMm::attach()?;
         let addr = t.map(2)?;
         t.touch(addr, 2, 1)?;
-        let guard = t.mm().mmap_read_lock();
+        let mut guard = t.mm().mmap_read_lock();
 
-        let mut p0 = present_pte(&guard, addr)?;
+        let mut p0 = present_pte(&mut guard, addr)?;
         let before = p0.raw();
-        assert_eq!(p0.test_and_clear_flags(AD), AD);
+        assert_eq!(clear_test_flags(&mut p0, AD), AD);
         assert_eq!(p0.raw(), before & !AD.bits());
         assert_eq!(p0.flags(AD), PteFlags::EMPTY);
         drop(p0);
 
         // Only Dirty set: asking for both returns Dirty alone.
-        let mut p1 = present_pte(&guard, addr + PAGE_SIZE)?;
-        assert_eq!(
-            p1.test_and_clear_flags(PteFlags::ACCESSED),
-            PteFlags::ACCESSED
-        );
+        let mut p1 = present_pte(&mut guard, addr + PAGE_SIZE)?;
+        assert!(p1.test_and_clear_young());
         let before = p1.raw();
-        assert_eq!(p1.test_and_clear_flags(AD), PteFlags::DIRTY);
+        assert_eq!(clear_test_flags(&mut p1, AD), PteFlags::DIRTY);
         assert_eq!(p1.raw(), before & !PteFlags::DIRTY.bits());
         // Flags that are not asked for are never touched.
         assert!(p1
@@ -256,24 +339,23 @@ mod no_lost_dirty {
     /// set Dirty through the MMU.  (Helpers must not use `assert!`: only the test functions'
     /// assertions are turned into KUnit assertions; elsewhere they would panic.)
     fn make_clean(t: &TestMm, addr: usize) -> Result {
-        let guard = t.mm().mmap_read_lock();
+        let mut guard = t.mm().mmap_read_lock();
         for i in 0..NPAGES {
-            let mut pte = present_pte(&guard, addr + i * PAGE_SIZE)?;
+            let mut pte = present_pte(&mut guard, addr + i * PAGE_SIZE)?;
             // The writer may dirty it again at once: that is fine.
-            pte.test_and_clear_flags(PteFlags::DIRTY);
+            clear_test_flags(&mut pte, PteFlags::DIRTY);
         }
         drop(guard);
-        // SAFETY: `t.mm` is a live mm with a user reference.
-        unsafe { bindings::ptep_test_flush_tlb_mm(t.mm) };
+        t.flush_tlb();
         Ok(())
     }
 
     /// Counts the pages whose pte is clean.
     fn count_clean(t: &TestMm, addr: usize) -> Result<usize> {
-        let guard = t.mm().mmap_read_lock();
+        let mut guard = t.mm().mmap_read_lock();
         let mut clean = 0;
         for i in 0..NPAGES {
-            if present_pte(&guard, addr + i * PAGE_SIZE)?
+            if present_pte(&mut guard, addr + i * PAGE_SIZE)?
                 .flags(PteFlags::DIRTY)
                 .is_empty()
             {
@@ -290,8 +372,7 @@ mod no_lost_dirty {
     /// must be dirty.
     #[test]
     fn dirty_survives_concurrent_young_clearing() -> Result {
-        // SAFETY: `ptep_test_online_cpus()` only reads a counter.
-        if unsafe { bindings::ptep_test_online_cpus() } < 2 {
+        if online_cpus() < 2 {
             skip(c"needs a second CPU to write concurrently");
             return Ok(());
         }
@@ -299,32 +380,23 @@ mod no_lost_dirty {
         let addr = t.map(NPAGES)?;
         t.touch(addr, NPAGES, 0)?;
 
-        // SAFETY: `t.mm` stays attached, with a user reference, until the writer is stopped
-        // below.
-        let w =
-            unsafe { bindings::ptep_test_writer_start(t.mm, addr, NPAGES as kernel::ffi::c_ulong) };
-        if w.is_null() {
-            return Err(ENOMEM);
-        }
+        let mut w = Writer::start(&t, addr, NPAGES)?;
         let (mut cleared, mut lost) = (0u64, 0usize);
         for _ in 0..CYCLES {
             make_clean(&t, addr)?;
-            // SAFETY: `w` is a running writer until `ptep_test_writer_stop()`.
-            let r0 = unsafe { bindings::ptep_test_writer_rounds(w) };
-            // SAFETY: As above.
-            while unsafe { bindings::ptep_test_writer_rounds(w) } < r0 + 2 {
-                let guard = t.mm().mmap_read_lock();
+            let r0 = w.rounds();
+            while w.rounds() < r0 + 2 {
+                let mut guard = t.mm().mmap_read_lock();
                 for i in 0..NPAGES {
-                    let mut pte = present_pte(&guard, addr + i * PAGE_SIZE)?;
-                    if !pte.test_and_clear_flags(PteFlags::ACCESSED).is_empty() {
+                    let mut pte = present_pte(&mut guard, addr + i * PAGE_SIZE)?;
+                    if pte.test_and_clear_young() {
                         cleared += 1;
                     }
                 }
             }
             lost += count_clean(&t, addr)?;
         }
-        // SAFETY: `w` was returned by `ptep_test_writer_start()` and is stopped once.
-        let rounds = unsafe { bindings::ptep_test_writer_stop(w) };
+        let rounds = w.stop();
         pr_info!(
             "no_lost_dirty: {} cycles, writer rounds {}, Accessed bits cleared {}, Dirty lost {}\n",
             CYCLES,
@@ -461,12 +533,7 @@ mod ordering {
         let s0 = Stats::read();
         let mut young = 0;
         for i in 0..NPAGES {
-            // SAFETY: This kthread uses the mm that maps `addr`.
-            let refs = unsafe { bindings::ptep_test_rmap_walk(addr + i * PAGE_SIZE) };
-            if refs < 0 {
-                return Err(Error::from_errno(refs));
-            }
-            young += refs;
+            young += t.rmap_walk(addr + i * PAGE_SIZE)?;
         }
         let s1 = Stats::read();
         pr_info!(
@@ -571,10 +638,10 @@ mod xen_batching {
         t.touch(window + HALF - NPAGES * PAGE_SIZE, NPAGES, 7)?;
         assert_eq!(t.read(window + HALF, NPAGES)?, 0);
         {
-            let guard = t.mm().mmap_read_lock();
+            let mut guard = t.mm().mmap_read_lock();
             for i in 0..NPAGES {
-                present_pte(&guard, window + HALF - (i + 1) * PAGE_SIZE)?;
-                present_pte(&guard, window + HALF + i * PAGE_SIZE)?;
+                present_pte(&mut guard, window + HALF - (i + 1) * PAGE_SIZE)?;
+                present_pte(&mut guard, window + HALF + i * PAGE_SIZE)?;
             }
         }
         let p1 = PtStats::read();

@@ -4,21 +4,22 @@
 # Prepare the scratch tree (pristine base + patches/ applied with git am) and
 # build it out of tree with LLVM=1 and Rust.
 #
-#   scripts/build.sh [tree|config|kernel|all]
+#   scripts/build.sh [tree|config|kernel|all|objects dir/file.o...]
 #
 # Environment: KDIR=/path/to/linux uses that tree as base (never modified; it
 # is copied), OUT=dir (default ./out), SERIES=N applies only the first N
-# patches of patches/series, BUILD=dir overrides the build directory.
+# patches of patches/series, SRC=dir overrides the scratch tree (default
+# out/src), BUILD=dir the build directory (default out/build).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 what=${1:-all}
 SRC=${SRC:-$OUT/src}
 BUILD=${BUILD:-$OUT/build}
-FRAGMENTS=${FRAGMENTS:-"$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config $TOP/configs/xenpv-ptep.config"}
+FRAGMENTS=${FRAGMENTS:-"$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config $TOP/configs/xenpv-ptep.config $TOP/configs/rust-doctests.config"}
 # Rust is compiled through clippy-driver (CLIPPY=1), so lints show up as
 # build warnings; Debian's clippy matches Debian's rustc.
-MAKE_ARGS=(LLVM=1 RUSTC="$RUSTC" BINDGEN="$BINDGEN" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver
+MAKE_ARGS=(LLVM=1 RUSTC="$RUSTC" RUSTDOC="$RUSTDOC" BINDGEN="$BINDGEN" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver
 	   -j"$(nproc)")
 # Kernel C objects go through ccache (installed by deps.sh), whose cache lives in
 # the machine cache beside the base tree: the prefixes of the series that
@@ -33,7 +34,7 @@ fi
 
 check_tools() {
 	local t missing=()
-	for t in clang ld.lld llvm-ar "$RUSTC" "$BINDGEN" /usr/bin/clippy-driver git make bc flex bison perl python3; do
+	for t in clang ld.lld llvm-ar "$RUSTC" "$RUSTDOC" "$BINDGEN" /usr/bin/clippy-driver git make bc flex bison perl python3; do
 		command -v "$t" >/dev/null 2>&1 || missing+=("$t")
 	done
 	[ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]}. Run 'make deps' (scripts/deps.sh) first; it installs them."
@@ -131,7 +132,7 @@ prepare_tree() {
 	# worktree checks out only the files the series touches (a full
 	# checkout takes most of a minute, once per prefix in check-series.sh).
 	stage_start "tree: git am patches/series"
-	local p n=0 err wt=$OUT/am-worktree new files
+	local p n=0 err wt=$SRC.am-worktree new files
 	mapfile -t files < <(for p in $(series_list); do
 		sed -n 's|^diff --git a/\([^ ]*\) b/\([^ ]*\)$|/\1\n/\2|p' "$TOP/patches/$p"; done | sort -u)
 	(cd "$SRC" && git worktree prune && rm -rf "$wt" &&
@@ -151,7 +152,9 @@ prepare_tree() {
 	 git checkout -q -f -B series "$new" && git clean -q -fdx -e .xp-base-id) ||
 		die "could not check out the series in $SRC."
 	echo "$want" > "$stamp"
-	{ echo "base: $id"; echo "series:"; (cd "$SRC" && git log --oneline pristine..HEAD); } > "$OUT/base.txt"
+	# What the main scratch tree holds (not the trees of the prefix builds).
+	[ "$SRC" != "$OUT/src" ] ||
+		{ echo "base: $id"; echo "series:"; (cd "$SRC" && git log --oneline pristine..HEAD); } > "$OUT/base.txt"
 	stage_end "$n patches applied"
 	echo "    base: $id"
 }
@@ -217,10 +220,27 @@ build_kernel() {
 	fi
 }
 
+# Single objects (make's own single targets, e.g. mm/memory.o): the
+# prefix builds of scripts/check-series.sh compile what each patch changes
+# without relinking a kernel; scripts/check-rust-misuse.sh compiles its
+# snippets (BUILD_LOG=file keeps the make output apart).  With Rust enabled, make's prepare step
+# builds the rust/ crates first.
+build_objects() {
+	local log=${BUILD_LOG:-$OUT/logs/build.log}
+	[ $# -gt 0 ] || die "usage: scripts/build.sh objects dir/file.o..."
+	stage_start "build: make LLVM=1 $* (O=${BUILD#$TOP/})"
+	if ! make -C "$SRC" O="$BUILD" "${MAKE_ARGS[@]}" "$@" > "$log" 2>&1; then
+		grep -E "error|Error" "$log" | head -n 20 >&2
+		die "build of $* failed; full log: $log"
+	fi
+	stage_end "built"
+}
+
 check_tools
 case "$what" in
 tree) prepare_tree ;;
 config) prepare_tree; configure ;;
 kernel|all) prepare_tree; configure; build_kernel ;;
-*) die "usage: scripts/build.sh [tree|config|kernel|all]" ;;
+objects) shift; prepare_tree; configure; build_objects "$@" ;;
+*) die "usage: scripts/build.sh [tree|config|kernel|all|objects dir/file.o...]" ;;
 esac

@@ -13,11 +13,11 @@
 #
 #   scripts/check-series.sh [--results dir] [--bisect | --checks]
 #
-# The prefixes are applied in the main scratch tree (out/src) and built in
-# out/bisect-build with a small configuration (configs/bisect.config); the
-# whole series is built by scripts/build.sh with the tests' configuration.
-# Run --bisect before scripts/build.sh and --checks after it, as
-# scripts/run.sh does.
+# The prefixes are applied in a scratch tree of their own (out/bisect/src)
+# and compiled in out/bisect/{on,off} with a small configuration
+# (configs/bisect.config); the whole series is built by scripts/build.sh
+# with the tests' configuration, in out/src and out/build.  --checks needs
+# that build (scripts/run.sh runs it after scripts/build.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 results=$OUT/results
@@ -41,58 +41,114 @@ write_results() {
 mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series")
 n=${#patches[@]}
 
-# Bisectability: build every proper prefix, one after the other in a build
-# directory of its own (out/bisect-build) with the small configuration of
-# configs/bisect.config, plus configs/kunit.config (Rust) once the prefix
-# touches Rust and the options of configs/xenpv-ptep.config that the
-# prefix defines; from one prefix to the next the build is incremental.  A
-# prefix that built before with exactly these patches, fragments and base
+# Bisectability.  Every proper prefix is applied in a scratch tree of its
+# own (out/bisect/src; the main tree out/src is never touched) and the
+# C and Rust files of the series that exist in it and that the
+# configuration enables are compiled as make's single targets (with
+# Rust, make's prepare step also builds the rust/ crates), with the
+# small configuration of configs/bisect.config, plus configs/kunit.config
+# (Rust) once the prefix touches Rust:
+#  - "on": plus the options of configs/xenpv-ptep.config (test-only) that
+#    the prefix defines, in out/bisect/on;
+#  - "off": without them, in out/bisect/off; built only for the prefixes
+#    that define such an option (before that, on and off are the same).
+# The objects are every file the whole series touches, not only the
+# prefix's own: each includes the headers the series changes, so each
+# header is compiled in every prefix.  The whole series is built and
+# linked there too, with the test-only options off (a user's kernel; the
+# main build has them on).  From one prefix to the next the builds are
+# incremental, and ccache serves what an earlier run compiled.  A prefix
+# that was verified before with exactly these patches, fragments and base
 # is not built again (the stamp lives in out/, so a clean clone checks
-# all).  The make output of each prefix build is kept for the warnings
-# check below.  The whole series is built there too, with the test-only
-# options off (the main build has them on): a user's kernel has them off.
+# all).  The make output of each build is kept for the warnings check
+# below.
+BSRC=$OUT/bisect/src
+mapfile -t series_files < <(for p in "${patches[@]}"; do
+	sed -n 's|^diff --git a/\([^ ]*\) b/.*|\1|p' "$TOP/patches/$p"; done |
+	grep -E '[.](c|rs)$' | grep -v -E '^(tools|rust|scripts)/' | sort -u)
 prefix_fragment() {
 	local line sym
-	echo "# The options of configs/xenpv-ptep.config that patches 1..$1 define."
 	while IFS= read -r line; do
 		case $line in
 		CONFIG_*=*) sym=${line%%=*}; sym=${sym#CONFIG_}
-			if git -C "$OUT/src" grep -q -E "^(menu)?config $sym\$" -- '*Kconfig*'; then
+			if git -C "$BSRC" grep -q -E "^(menu)?config $sym\$" -- '*Kconfig*'; then
 				echo "$line"
 			fi ;;
 		esac
 	done < "$TOP/configs/xenpv-ptep.config"
 }
+# The objects of series_files that exist in the prefix's tree and that the
+# configuration of build directory $1 enables: the Makefile line that adds
+# dir/x.o (or, for dir/sub/x.o, the parent's line naming sub/x.o) names
+# no option, or one that is set.
+enabled_objects() {
+	local f d b line sym
+	for f in "${series_files[@]}"; do
+		[ -f "$BSRC/$f" ] || continue
+		d=$(dirname "$f") b=$(basename "${f%.*}")
+		line=$(grep -h -E "(^|[[:space:]=])$b[.]o([[:space:]]|\$)" "$BSRC/$d/Makefile" 2>/dev/null | head -n 1 || true)
+		[ -n "$line" ] || line=$(grep -h -E "(^|[[:space:]=])$(basename "$d")/$b[.]o([[:space:]]|\$)" \
+			"$BSRC/$(dirname "$d")/Makefile" 2>/dev/null | head -n 1 || true)
+		[ -n "$line" ] || die "no Makefile line builds $f: extend enabled_objects() in $0"
+		sym=$(echo "$line" | grep -o -E '[$][(]CONFIG_[A-Za-z0-9_]+[)]' | head -n 1 | tr -d '$()' || true)
+		if [ -z "$sym" ] || grep -qx "$sym=[ym]" "$1/.config"; then echo "${f%.*}.o"; fi
+	done
+}
+# bisect_build k on|off full|objects frags...: one build of prefix k.
+bisect_build() {
+	local k=$1 cfg=$2 how=$3 objs
+	local env=(SRC="$BSRC" SERIES="$k" BUILD="$OUT/bisect/$cfg")
+	shift 3
+	env+=(FRAGMENTS="$*")
+	if [ "$how" = full ]; then
+		env "${env[@]}" "$TOP/scripts/build.sh" kernel
+	else
+		env "${env[@]}" "$TOP/scripts/build.sh" config
+		mapfile -t objs < <(enabled_objects "$OUT/bisect/$cfg")
+		echo "    objects ($cfg): ${objs[*]}"
+		env "${env[@]}" "$TOP/scripts/build.sh" objects "${objs[@]}"
+	fi
+	cp "$OUT/logs/build.log" "$OUT/logs/bisect-$k-$cfg.make.log"
+}
 bisect() {
 	mkdir -p "$OUT/bisect/verified" "$OUT/logs"
-	local k p stamp frags rust=no
-	local label
+	local k p stamp frags rust=no label
 	for ((k = 1; k <= n; k++)); do
 		label="builds with patches 1..$k"
-		[ $k -lt $n ] || label="builds with patches 1..$k, the test-only options off"
+		[ $k -lt $n ] || label="builds and links with patches 1..$k, the test-only options off"
 		grep -q -E '^diff --git a/(rust/|[^ ]*[.]rs )' "$TOP/patches/${patches[$k-1]}" && rust=yes
 		frags="$TOP/configs/bisect.config"
 		[ $rust = no ] || frags+=" $TOP/configs/kunit.config"
-		stamp=$( { echo "${KDIR:-$(cat "$CACHE/base/VERSION" 2>/dev/null)}";
+		stamp=$( { echo "objects-v1 ${KDIR:-$(cat "$CACHE/base/VERSION" 2>/dev/null)}";
 			   for p in "${patches[@]:0:$k}"; do sha1sum < "$TOP/patches/$p"; done;
 			   cat $frags "$TOP/configs/xenpv-ptep.config"; } |
 			 sha1sum | cut -d' ' -f1)
-		if [ -f "$OUT/bisect/verified/$stamp" ] && [ -f "$OUT/logs/bisect-$k.make.log" ]; then
+		if [ -f "$OUT/bisect/verified/$stamp" ] && ls "$OUT/logs/bisect-$k-"*.make.log >/dev/null 2>&1; then
 			echo "    ok $label (verified before with the same patches)"
 			add "$label" PASS
 			continue
 		fi
-		stage_start "series: build with patches 1..$k of $n (${patches[$k-1]}), $([ $rust = yes ] && echo "with" || echo "no") Rust$([ $k -lt $n ] || echo ", test-only options off")"
-		rm -f "$OUT/logs/bisect-$k.make.log"
-		if { SERIES=$k "$TOP/scripts/build.sh" tree &&
-		     if [ $k -lt $n ]; then prefix_fragment $k; else echo "# test-only options off"; fi \
-			> "$OUT/bisect/prefix-$k.config" &&
-		     SERIES=$k BUILD="$OUT/bisect-build" FRAGMENTS="$frags $OUT/bisect/prefix-$k.config" \
-			"$TOP/scripts/build.sh" kernel; } > "$OUT/logs/bisect-$k.log" 2>&1; then
-			cp "$OUT/logs/build.log" "$OUT/logs/bisect-$k.make.log"
+		stage_start "series: patches 1..$k of $n (${patches[$k-1]}), $([ $rust = yes ] && echo "with" || echo "no") Rust"
+		rm -f "$OUT/logs/bisect-$k-"*.make.log
+		if {
+			SERIES=$k SRC=$BSRC "$TOP/scripts/build.sh" tree &&
+			if [ $k -lt $n ]; then
+				# (No prefix number in it: a configuration that does
+				# not change is not made again.)
+				{ echo "# The options of configs/xenpv-ptep.config that this prefix defines."
+				  prefix_fragment; } > "$OUT/bisect/prefix-$k.config" &&
+				bisect_build $k on objects $frags "$OUT/bisect/prefix-$k.config" &&
+				if grep -q '^CONFIG_' "$OUT/bisect/prefix-$k.config"; then
+					bisect_build $k off objects $frags
+				fi
+			else
+				bisect_build $k off full $frags
+			fi
+		   } > "$OUT/logs/bisect-$k.log" 2>&1; then
 			add "$label" PASS
 			touch "$OUT/bisect/verified/$stamp"
-			stage_end pass
+			stage_end "pass$(grep -h '^    objects (' "$OUT/logs/bisect-$k.log" |
+				awk '{ sub(/[(]/, "", $2); sub(/[)]:/, "", $2); printf "%s %s %d objects", NR == 1 ? ":" : ",", $2, NF - 2 }')"
 		else
 			tail -n 15 "$OUT/logs/bisect-$k.log" | sed 's/^/      /'
 			add "$label" FAIL
@@ -105,7 +161,7 @@ bisect() {
 if [ $what != checks ]; then
 	bisect
 	[ $what = bisect ] && exit 0
-	# The checks below look at the whole series: bring the tree back to it.
+	# The checks below look at the whole series in the main tree.
 	"$TOP/scripts/build.sh" all
 fi
 
@@ -126,7 +182,7 @@ done
 stage_end
 
 stage_start "series: rustfmt and warnings of the files the series touches"
-rs=("$TOP"/rust/*.rs)
+rs=("$TOP"/rust/*.rs "$TOP"/tests/rust-misuse/*.rs)
 while read -r f; do rs+=("$OUT/src/$f"); done < <(cd "$OUT/src" && git diff --name-only pristine..HEAD -- '*.rs')
 if out=$(/usr/bin/rustfmt --edition 2021 --config-path "$OUT/src/.rustfmt.toml" --check "${rs[@]}" 2>&1); then
 	add "rustfmt --check (${#rs[@]} files)" PASS
@@ -139,8 +195,8 @@ fi
 # them.
 logs=()
 [ -f "$OUT/build/.xp-last-build.log" ] && logs+=("$OUT/build/.xp-last-build.log")
-for ((k = 1; k < n; k++)); do
-	[ -f "$OUT/logs/bisect-$k.make.log" ] && logs+=("$OUT/logs/bisect-$k.make.log")
+for f in "$OUT"/logs/bisect-*.make.log; do
+	[ ! -f "$f" ] || logs+=("$f")
 done
 if [ ${#logs[@]} -gt 0 ]; then
 	touched=$(cd "$OUT/src" && git diff --name-only pristine..HEAD | sed 's/[.]/[.]/g' | paste -sd'|')
@@ -157,6 +213,10 @@ else
 	add "no compiler or clippy warning in the series' files (no build log)" FAIL
 fi
 stage_end
+
+# The misuses of the Rust API that its types forbid (results/rust-misuse.json).
+"$TOP/scripts/check-rust-misuse.sh" --results "$results" ||
+	echo '{"name": "rust-misuse", "cases": [["rust-misuse: the checks ran", "FAIL"]]}' > "$results/rust-misuse.json"
 
 if [ -x "$TOP/scripts/gen-patches.sh" ]; then
 	stage_start "series: generated patches match rust/ and selftests/"

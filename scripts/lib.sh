@@ -6,6 +6,8 @@ CACHE=${XENPV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xenpv-ptep}
 OUT=${OUT:-$TOP/out}
 export PATH=/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH
 RUSTC=${RUSTC:-/usr/bin/rustc}
+# Debian's rustdoc, of the same version as its rustc (the Rust doctests).
+RUSTDOC=${RUSTDOC:-/usr/bin/rustdoc}
 BINDGEN=${BINDGEN:-$HOME/.cargo/bin/bindgen}
 mkdir -p "$CACHE" "$OUT"
 

@@ -61,7 +61,7 @@ trap undo EXIT
 for k in unpatched patched; do
 	stage_start "mc-cost: build $k with bench/mc-cost.diff"
 	git -C "$B/src-$k" apply "$D"
-	make -C "$B/src-$k" O="$B/build-$k" LLVM=1 RUSTC="$RUSTC" BINDGEN="$BINDGEN" \
+	make -C "$B/src-$k" O="$B/build-$k" LLVM=1 RUSTC="$RUSTC" RUSTDOC="$RUSTDOC" BINDGEN="$BINDGEN" \
 		${CCACHE_DIR:+CC="ccache clang"} -j"$(nproc)" bzImage > "$P/$k.build.log" 2>&1 ||
 		die "building $k failed; see $P/$k.build.log"
 	cp "$B/build-$k/arch/x86/boot/bzImage" "$P/$k.bzImage"

@@ -29,21 +29,31 @@ def main():
         if 'cases' in r and 'verdict' in r and 'kunit' in r:
             # A boot: its test cases plus its verdict.
             p = f = s = 0
-            for _, st in r['cases']:
+            bad = []
+            for name, st in r['cases']:
                 if st == 'PASS':
                     p += 1
                 elif st == 'SKIP':
                     s += 1
                 else:
                     f += 1
+                    bad.append(name)
             if r.get('expect_crash'):
                 # Tests cut short by the expected crash are not results.
                 p = f = s = 0
+                bad = []
             if r['verdict'] == 'pass':
                 p += 1
             else:
                 f += 1
-            rows.append((r['run'], r['verdict'], r['summary'], p, f, s))
+            # A clean boot with a failed case is a failed run: name the
+            # cases (the closing lines are often all a CI log keeps).
+            verdict, summary = r['verdict'], r['summary']
+            if bad:
+                verdict = 'fail'
+                summary += '; failed: ' + ', '.join(bad[:5]) + \
+                    (f' (+{len(bad) - 5})' if len(bad) > 5 else '')
+            rows.append((r['run'], verdict, summary, p, f, s))
         else:
             # Harness / build checks: {"name":..., "cases": [[name, status], ...]}
             p = sum(1 for _, st in r['cases'] if st == 'PASS')

@@ -185,6 +185,30 @@ def main():
          xp(1, text=stock.replace('not ok 1 zap_truncate.madv_dontneed', 'ok 1 zap_truncate.madv_dontneed'),
             expect='native', expect_crash=zap_fail))
 
+    # scripts/summary.py: a clean boot with a failed case is a failed run,
+    # and the summary names the case (CI logs often keep only those lines).
+    def summary(cases_, verdict='pass'):
+        d = tempfile.mkdtemp()
+        with open(os.path.join(d, 'boot.json'), 'w') as f:
+            json.dump({'run': 'boot', 'verdict': verdict, 'summary': 'clean', 'kunit': {},
+                       'cases': cases_}, f)
+        p = subprocess.run([sys.executable, os.path.join(HERE, '..', 'scripts', 'summary.py'), d],
+                           capture_output=True, text=True)
+        return p.returncode, p.stdout
+
+    def summary_names_failed_case():
+        rc, out = summary([['kunit.a.b', 'PASS'], ['selftests.storm.x', 'FAIL']])
+        row = [ln for ln in out.splitlines() if ln.strip().startswith('boot ')]
+        ok = rc == 1 and row and ' FAIL ' in row[0] and 'failed: selftests.storm.x' in row[0] \
+            and out.splitlines()[-1] == '2 passed, 1 failed, 0 skipped'
+        return ok, out
+    case('summary: a clean boot with a failed case is a FAIL row naming the case', summary_names_failed_case)
+
+    def summary_all_pass():
+        rc, out = summary([['kunit.a.b', 'PASS']])
+        return rc == 0 and ' PASS ' in out and 'failed:' not in out, out
+    case('summary: a clean boot whose cases pass is a PASS row', summary_all_pass)
+
     with open(os.path.join(a.results, 'harness-judge.json'), 'w') as f:
         json.dump({'name': 'harness-judge', 'cases': cases}, f, indent=2)
     failed = sum(1 for _, s in cases if s != 'PASS')
