@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tbprof: a QEMU TCG plugin that counts the guest instructions executed per
- * translation block, for make profile (scripts/profile.sh).
+ * translation block, for make profile (bench/profile.sh).
  *
  *   qemu-system-x86_64 -icount shift=0 ... \
  *     -plugin tbprof.so,out=<file>[,start=<guest vaddr>]

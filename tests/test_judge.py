@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Tests of scripts/judge.py on recorded console logs, without booting.
+"""Tests of harness/judge.py on recorded console logs, without booting.
 
 Uses the real Xen PV consoles in ../shared/fixtures/console (copied into
 tests/fixtures/console) and variants of them made by editing lines, and
 checks the verdict and the reasons the judge gives.  Prints one TAP line per
-case and writes <results>/harness-judge.json for scripts/summary.py.
+case and writes <results>/harness-judge.json for harness/summary.py.
 """
 import argparse
 import json
@@ -17,7 +17,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, 'fixtures', 'console')
-JUDGE = os.path.join(HERE, '..', 'scripts', 'judge.py')
+JUDGE = os.path.join(HERE, '..', 'harness', 'judge.py')
 
 
 def read(name):
@@ -185,14 +185,14 @@ def main():
          xp(1, text=stock.replace('not ok 1 zap_truncate.madv_dontneed', 'ok 1 zap_truncate.madv_dontneed'),
             expect='native', expect_crash=zap_fail))
 
-    # scripts/summary.py: a clean boot with a failed case is a failed run,
+    # harness/summary.py: a clean boot with a failed case is a failed run,
     # and the summary names the case (CI logs often keep only those lines).
     def summary(cases_, verdict='pass'):
         d = tempfile.mkdtemp()
         with open(os.path.join(d, 'boot.json'), 'w') as f:
             json.dump({'run': 'boot', 'verdict': verdict, 'summary': 'clean', 'kunit': {},
                        'cases': cases_}, f)
-        p = subprocess.run([sys.executable, os.path.join(HERE, '..', 'scripts', 'summary.py'), d],
+        p = subprocess.run([sys.executable, os.path.join(HERE, '..', 'harness', 'summary.py'), d],
                            capture_output=True, text=True)
         return p.returncode, p.stdout
 

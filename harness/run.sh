@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build, boot and judge.  Each argument is a run:
-#   name:kind:cpus[:mode[:expect-crash-regex[:kernel+args]]]
-# kind is xen-pv or native; mode is tests (default) or crash.  A run with an
-# expect-crash regex passes only if the judge saw that crash.
+# Build, boot and judge.  Each argument is a scenario: the name of a file
+# scenarios/<name>.scenario (see harness/scenario.py for its keys), or an
+# ad-hoc run written name:kind:cpus[:mode[:expect-crash[:kernel+args]]]
+# (make soak); scenario@N boots a scenario under the name scenario-N.  A run with an expected crash passes only if
+# the judge saw that crash.
 # Prints the per-run verdicts and, last, "N passed, N failed, N skipped"
 # over every KUnit case, selftest and run verdict (plus the harness's own
 # tests when HARNESS_TESTS=1).
@@ -12,7 +13,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 T0=$(date +%s)
 
-[ $# -gt 0 ] || die "usage: scripts/run.sh name:kind:cpus[:mode[:expect-crash]]..."
+[ $# -gt 0 ] || die "usage: harness/run.sh scenario... (scenarios/*.scenario) or name:kind:cpus[:mode[:expect-crash[:args]]]..."
+# Every scenario is read before anything is built: a bad one stops here.
+for spec in "$@"; do
+	[[ $spec == *:* ]] || python3 "$TOP/harness/scenario.py" --shell "${spec%@*}" > /dev/null ||
+		die "bad scenario '$spec' (see the message above); nothing was built or booted."
+done
+echo "    scenarios: $*"
+TIMEOUT_ALL=${TIMEOUT:-}
 results=$OUT/results
 rm -rf "$results"
 mkdir -p "$results" "$OUT/logs"
@@ -20,9 +28,9 @@ mkdir -p "$results" "$OUT/logs"
 # Every proper prefix of the series first (in out/bisect-build, with a small
 # configuration), then the whole series with the tests' configuration.
 if [ "${BISECT_BUILD:-0}" = 1 ]; then
-	"$TOP/scripts/check-series.sh" --results "$results" --bisect || true
+	"$TOP/series/check-series.sh" --results "$results" --bisect || true
 fi
-"$TOP/scripts/build.sh" all
+"$TOP/harness/build.sh" all
 SRC=$OUT/src
 BUILD=$OUT/build
 kernel=$BUILD/arch/x86/boot/bzImage
@@ -33,18 +41,29 @@ if [ "${HARNESS_TESTS:-0}" = 1 ]; then
 	stage_end
 fi
 if [ "${BISECT_BUILD:-0}" = 1 ]; then
-	"$TOP/scripts/check-series.sh" --results "$results" --checks || true
+	"$TOP/series/check-series.sh" --results "$results" --checks || true
 fi
 
 stage_start "initramfs: busybox + selftests"
-"$TOP/scripts/initramfs.sh" "$SRC" "$OUT/initramfs.cpio.gz"
+"$TOP/harness/initramfs.sh" "$SRC" "$OUT/initramfs.cpio.gz"
 stage_end
 
 rc=0
 for spec in "$@"; do
-	IFS=: read -r name kind cpus mode crash extra <<< "$spec"
-	mode=${mode:-tests}
-	# stock-<kind>: Debian's own 7.3.4 kernel (scripts/deps.sh fetches
+	if [[ $spec == *:* ]]; then
+		IFS=: read -r name kind cpus mode crash extra <<< "$spec"
+		mode=${mode:-tests} timeout=300 attempts=3
+		# shellcheck disable=SC2206 # kernel arguments, '+'-separated
+		args=(${extra//+/ })
+	else
+		eval "$(python3 "$TOP/harness/scenario.py" --shell "${spec%@*}")"
+		# scenario@N: the N-th boot of a scenario booted several times
+		# (bench/negctl-stats.sh), under the name scenario-N.
+		[[ $spec != *@* ]] || name=$name-${spec##*@}
+	fi
+	# TIMEOUT in the environment (make debug) overrides the scenario's.
+	export TIMEOUT=${TIMEOUT_ALL:-$timeout}
+	# stock-<kind>: Debian's own 7.3.4 kernel (harness/deps.sh fetches
 	# it) with our initramfs: the unpatched reference, built by others.
 	img=$kernel vmlinux=$BUILD/vmlinux kunit=(--expect-kunit)
 	if [[ $kind == stock-* ]]; then
@@ -63,18 +82,17 @@ for spec in "$@"; do
 	# without its last two patches), each miss a whole 8 s storm that
 	# never hits it; a boot that crashes passes at once.  A run that must
 	# not crash gets one boot.
-	attempts=1
-	[ -z "$crash" ] || attempts=${CRASH_ATTEMPTS:-3}
+	if [ -z "$crash" ]; then attempts=1; else attempts=${CRASH_ATTEMPTS:-$attempts}; fi
 	for attempt in $(seq 1 "$attempts"); do
-		# shellcheck disable=SC2086 # extra kernel arguments, '+'-separated in the spec
-		XP_MODE=$mode "$TOP/scripts/boot.sh" "$name" "$kind" "$cpus" "$img" "$OUT/initramfs.cpio.gz" \
-			${extra//+/ } ${XP_ARGS:-}
+		# shellcheck disable=SC2086 # XP_ARGS: more kernel arguments, space-separated
+		XP_MODE=$mode "$TOP/harness/boot.sh" "$name" "$kind" "$cpus" "$img" "$OUT/initramfs.cpio.gz" \
+			"${args[@]}" ${XP_ARGS:-}
 		status=$(cat "$OUT/logs/$name.qemu-status")
 		jargs=(--log "$OUT/logs/$name.console.log" --run "$name" --expect "$kind" --cpus "$cpus"
-		       --qemu-status "$status" --timeout "${TIMEOUT:-300}" --ksrc "$SRC"
+		       --qemu-status "$status" --timeout "$TIMEOUT" --ksrc "$SRC"
 		       --vmlinux "$vmlinux" --results "$results" "${kunit[@]}")
 		[ -z "$crash" ] || jargs+=(--expect-crash "$crash")
-		if python3 "$TOP/scripts/judge.py" "${jargs[@]}"; then
+		if python3 "$TOP/harness/judge.py" "${jargs[@]}"; then
 			ok=1
 			break
 		fi
@@ -92,4 +110,4 @@ for spec in "$@"; do
 	fi
 done
 
-python3 "$TOP/scripts/summary.py" "$results" --elapsed $(( $(date +%s) - T0 ))
+python3 "$TOP/harness/summary.py" "$results" --elapsed $(( $(date +%s) - T0 ))

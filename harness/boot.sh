@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot the built kernel once and capture its console.
-#   scripts/boot.sh <run> <xen-pv|native> <cpus> <bzImage> <initrd> [extra kernel args]
+#   harness/boot.sh <run> <xen-pv|native> <cpus> <bzImage> <initrd> [extra kernel args]
 # Environment: XP_MODE=tests|crash, TIMEOUT=seconds (default 300),
 # MEM=dom0/guest memory in MiB (default 1024), ICOUNT=N to run QEMU with
 # -icount shift=N (the guest's clocks then advance 2^N ns per instruction
@@ -12,7 +12,7 @@
 # Writes out/logs/<run>.console.log and out/logs/<run>.qemu-status.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-[ $# -ge 5 ] || die "usage: scripts/boot.sh <run> <xen-pv|native> <cpus> <bzImage> <initrd> [kernel args]"
+[ $# -ge 5 ] || die "usage: harness/boot.sh <run> <xen-pv|native> <cpus> <bzImage> <initrd> [kernel args]"
 run=$1 kind=$2 cpus=$3 kernel=$4 initrd=$5
 shift 5
 extra="$*"

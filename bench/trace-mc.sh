@@ -7,21 +7,21 @@
 # traces around one "( : )" of busybox sh (a fork and an exit, no exec), and
 # sum the non-empty flushes by the first caller outside the multicall code.
 #
-#   scripts/trace-mc.sh [bzImage ...]   (default: out/bench/*/bzImage)
+#   bench/trace-mc.sh [bzImage ...]   (default: out/bench/*/bzImage)
 #
 # Prints, per kernel, the non-empty multicalls and the hypercalls in them,
 # then the callers; the consoles are out/logs/trace-mc-<kernel>.console.log.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/lib.sh"
 
 [ $# -gt 0 ] || set -- "$OUT"/bench/{unpatched,lazyfix,patched}/bzImage
 for k in "$@"; do
 	[ -f "$k" ] || die "no kernel image at $k (make bench builds out/bench/*/bzImage)"
 done
-[ -x "$OUT/initramfs/bin/busybox" ] || die "no $OUT/initramfs; run 'make build' first."
+[ -x "$OUT/bench/initramfs/bin/busybox" ] || die "no $OUT/bench/initramfs; run 'make bench' first (it builds the kernels and the initramfs this uses)."
 
-T=$OUT/trace-mc
-rm -rf "$T" && mkdir -p "$T" && cp -a "$OUT/initramfs" "$T/root"
+T=$OUT/bench/trace-mc
+rm -rf "$T" && mkdir -p "$T" && cp -a "$OUT/bench/initramfs" "$T/root"
 rm -rf "$T/root/selftests"
 cat > "$T/root/init" <<'SH'
 #!/bin/busybox sh
@@ -51,7 +51,7 @@ for k in "$@"; do
 	name=$(basename "$(dirname "$k")")
 	# norandmaps: the same address-space layout (and so the same number
 	# of page tables) for the shell in every kernel and boot.
-	MEM=1024 TIMEOUT=300 "$TOP/scripts/boot.sh" "trace-mc-$name" xen-pv 2 "$k" "$T/initramfs.cpio.gz" \
+	MEM=1024 TIMEOUT=300 "$TOP/harness/boot.sh" "trace-mc-$name" xen-pv 2 "$k" "$T/initramfs.cpio.gz" \
 		norandmaps >/dev/null
 	log=$OUT/logs/trace-mc-$name.console.log
 	grep -aq TRACE-MC-END "$log" || die "the trace boot of $k did not finish; see $log"

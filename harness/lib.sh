@@ -25,6 +25,34 @@ pack_initramfs() {
 
 _stage_name=()
 _stage_t0=()
+# make_progress <log> <command...>: run the command with its output in
+# <log>, printing a heartbeat every 30 s: the time so far and how many
+# objects (C, Rust, links) the log shows done.  The exit status is the
+# command's.
+make_progress() {
+	local log=$1 pid t0 rc=0 n
+	shift
+	t0=$(date +%s)
+	"$@" > "$log" 2>&1 &
+	pid=$!
+	while ! wait_timeout "$pid" 30; do
+		n=$(grep -c -E '^  (CC|AS|RUSTC|CLIPPY|LD|AR|BINDGEN|HOSTCC)' "$log" || true)
+		printf '    ... %ds, %d objects built\n' $(( $(date +%s) - t0 )) "$n"
+	done
+	wait "$pid" || rc=$?
+	return $rc
+}
+# wait_timeout <pid> <seconds>: 0 once the process has ended, 1 if it still
+# runs after <seconds>.
+wait_timeout() {
+	local i
+	for ((i = 0; i < $2 * 2; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.5
+	done
+	return 1
+}
+
 stage_start() {
 	_stage_name+=("$1")
 	_stage_t0+=("$(date +%s.%N)")

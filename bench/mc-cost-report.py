@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Summarise the records of scripts/mc-cost.sh.
+"""Summarise the records of bench/mc-cost.sh.
 
 Each input file holds, in trace order, "XPM <exit|live> n N cost C caller
 F+off/len ops ..." lines (one per multicall of an xp_bench task) and an

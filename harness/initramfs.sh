@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the guest initramfs: busybox-static, the static selftests, /init.
-#   scripts/initramfs.sh <kernel source tree> <output.cpio.gz>
+#   harness/initramfs.sh <kernel source tree> <output.cpio.gz>
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 ksrc=$1 img=$2
@@ -21,7 +21,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,selftests,dev,proc,sys,tmp}
 cp "$bb" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
-install -m 0755 "$TOP/scripts/init.sh" "$root/init"
+install -m 0755 "$TOP/harness/init.sh" "$root/init"
 for t in $(make -s -C "$TOP/selftests" list); do
 	file_is_static "$OUT/selftests/$t" || die "selftest $t is not statically linked"
 	install -m 0755 "$OUT/selftests/$t" "$root/selftests/$t"

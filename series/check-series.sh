@@ -4,22 +4,22 @@
 # Checks of the series itself, each reported as a case in
 # <results>/series.json:
 #  - every proper prefix of patches/series applies with git am and builds
-#    (bisectability; the full series is built by scripts/build.sh), in
+#    (bisectability; the full series is built by harness/build.sh), in
 #    results/series-bisect.json;
 #  - scripts/checkpatch.pl --strict is clean on every patch, rustfmt and
 #    the compiler and clippy have nothing to say about the series' files,
 #    and the patches generated from rust/ are up to date, in
 #    results/series.json.
 #
-#   scripts/check-series.sh [--results dir] [--bisect | --checks]
+#   series/check-series.sh [--results dir] [--bisect | --checks]
 #
 # The prefixes are applied in a scratch tree of their own (out/bisect/src)
 # and compiled in out/bisect/{on,off} with a small configuration
-# (configs/bisect.config); the whole series is built by scripts/build.sh
+# (configs/bisect.config); the whole series is built by harness/build.sh
 # with the tests' configuration, in out/src and out/build.  --checks needs
-# that build (scripts/run.sh runs it after scripts/build.sh).
+# that build (harness/run.sh runs it after harness/build.sh).
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/lib.sh"
 results=$OUT/results
 what=all
 while [ $# -gt 0 ]; do
@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
 	--results) results=$2; shift 2 ;;
 	--bisect) what=bisect; shift ;;
 	--checks) what=checks; shift ;;
-	*) die "usage: scripts/check-series.sh [--results dir] [--bisect | --checks]" ;;
+	*) die "usage: series/check-series.sh [--results dir] [--bisect | --checks]" ;;
 	esac
 done
 mkdir -p "$results"
@@ -101,12 +101,12 @@ bisect_build() {
 	shift 3
 	env+=(FRAGMENTS="$*")
 	if [ "$how" = full ]; then
-		env "${env[@]}" "$TOP/scripts/build.sh" kernel
+		env "${env[@]}" "$TOP/harness/build.sh" kernel
 	else
-		env "${env[@]}" "$TOP/scripts/build.sh" config
+		env "${env[@]}" "$TOP/harness/build.sh" config
 		mapfile -t objs < <(enabled_objects "$OUT/bisect/$cfg")
 		echo "    objects ($cfg): ${objs[*]}"
-		env "${env[@]}" "$TOP/scripts/build.sh" objects "${objs[@]}"
+		env "${env[@]}" "$TOP/harness/build.sh" objects "${objs[@]}"
 	fi
 	cp "$OUT/logs/build.log" "$OUT/logs/bisect-$k-$cfg.make.log"
 }
@@ -131,7 +131,7 @@ bisect() {
 		stage_start "series: patches 1..$k of $n (${patches[$k-1]}), $([ $rust = yes ] && echo "with" || echo "no") Rust"
 		rm -f "$OUT/logs/bisect-$k-"*.make.log
 		if {
-			SERIES=$k SRC=$BSRC "$TOP/scripts/build.sh" tree &&
+			SERIES=$k SRC=$BSRC "$TOP/harness/build.sh" tree &&
 			if [ $k -lt $n ]; then
 				# (No prefix number in it: a configuration that does
 				# not change is not made again.)
@@ -162,7 +162,7 @@ if [ $what != checks ]; then
 	bisect
 	[ $what = bisect ] && exit 0
 	# The checks below look at the whole series in the main tree.
-	"$TOP/scripts/build.sh" all
+	"$TOP/harness/build.sh" all
 fi
 
 # UNKNOWN_COMMIT_ID: the scratch tree has no upstream history, so checkpatch
@@ -215,12 +215,12 @@ fi
 stage_end
 
 # The misuses of the Rust API that its types forbid (results/rust-misuse.json).
-"$TOP/scripts/check-rust-misuse.sh" --results "$results" ||
+"$TOP/series/check-rust-misuse.sh" --results "$results" ||
 	echo '{"name": "rust-misuse", "cases": [["rust-misuse: the checks ran", "FAIL"]]}' > "$results/rust-misuse.json"
 
-if [ -x "$TOP/scripts/gen-patches.sh" ]; then
+if [ -x "$TOP/series/gen-patches.sh" ]; then
 	stage_start "series: generated patches match rust/ and selftests/"
-	if "$TOP/scripts/gen-patches.sh" --check; then add "generated patches up to date" PASS
+	if "$TOP/series/gen-patches.sh" --check; then add "generated patches up to date" PASS
 	else add "generated patches up to date" FAIL; fi
 	stage_end
 fi

@@ -16,9 +16,9 @@
 # TLB flushes of all vCPUs and the hypercall continuations; empty: none):
 # the Linux functions that ran last before it.  Not part of CI.
 #   [PROFILE="fork 1 file"] [PROFILE_RUNS="15 215"] [KIND=xen-pv|native]
-#   [PROFILE_WATCH="flush_area_mask hypercall_create_continuation"] scripts/profile.sh
+#   [PROFILE_WATCH="flush_area_mask hypercall_create_continuation"] bench/profile.sh
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/lib.sh"
 
 what=${PROFILE:-fork 1 file}
 runs=${PROFILE_RUNS:-15 215}
@@ -33,7 +33,7 @@ watch=${PROFILE_WATCH-flush_area_mask hypercall_create_continuation}
 [ "$kind" = xen-pv ] || watch=
 
 B=$OUT/bench
-P=$OUT/profile
+P=$OUT/bench/profile
 for k in unpatched patched; do
 	[ -f "$B/$k/bzImage" ] && [ -f "$B/build-$k/vmlinux" ] ||
 		die "no $k kernel of make bench in $B; run 'make bench' first."
@@ -95,7 +95,7 @@ for k in unpatched patched; do
 		# get_cmos_time() spins depends on the host's time.
 		XP_QEMU_ARGS="-plugin $P/tbprof.so,out=$P/$run.txt,start=$start$chain -rtc clock=vm" \
 			MEM=2048 TIMEOUT=1800 ICOUNT=0 \
-			"$TOP/scripts/boot.sh" "$run" "$kind" 2 "$B/$k/bzImage" "$P/initramfs-$n.cpio.gz" >/dev/null || true
+			"$TOP/harness/boot.sh" "$run" "$kind" 2 "$B/$k/bzImage" "$P/initramfs-$n.cpio.gz" >/dev/null || true
 		log=$OUT/logs/$run.console.log
 		grep -aq "ok 1 bench" "$log" || die "the run did not complete; see $log"
 		[ -s "$P/$run.txt" ] || die "the plugin wrote no profile ($P/$run.txt); see $log"
@@ -109,7 +109,7 @@ chains=()
 [ -z "$watch" ] || for k in unpatched patched; do
 	chains+=(--chains "$k" "$P/profile-$k-$kind-$n1.chains" "$P/profile-$k-$kind-$n2.chains")
 done
-python3 "$TOP/scripts/profile-report.py" --kind "$kind" --what "$what" --runs "$n1" "$n2" \
+python3 "$TOP/bench/profile-report.py" --kind "$kind" --what "$what" --runs "$n1" "$n2" \
 	--xen-syms "$xen_syms" --xen-image "$OUT/xen-4.17.elf" --out "$P/report-$kind.md" \
 	--kernel unpatched "$B/build-unpatched/vmlinux" "$P/profile-unpatched-$kind-$n1.txt" "$P/profile-unpatched-$kind-$n2.txt" \
 	--kernel patched "$B/build-patched/vmlinux" "$P/profile-patched-$kind-$n1.txt" "$P/profile-patched-$kind-$n2.txt" \

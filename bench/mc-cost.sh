@@ -13,11 +13,11 @@
 # kernel, the medians over the fork + exit iterations (the first left
 # out): exit_mmap()'s phases and the multicalls by caller.  Not part of CI.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/lib.sh"
 
 B=$OUT/bench
 D=$TOP/bench/mc-cost.diff
-P=$OUT/mc-cost
+P=$OUT/bench/mc-cost
 for k in unpatched patched; do
 	[ -d "$B/src-$k/.git" ] && [ -f "$B/build-$k/.config" ] ||
 		die "no bench tree $B/src-$k with its build directory; run 'make bench' first."
@@ -72,11 +72,11 @@ trap - EXIT
 
 for k in unpatched patched; do
 	stage_start "mc-cost: boot $k (Xen PV, -icount shift=0)"
-	MEM=2048 TIMEOUT=900 ICOUNT=0 "$TOP/scripts/boot.sh" "mc-cost-$k" xen-pv 2 \
+	MEM=2048 TIMEOUT=900 ICOUNT=0 "$TOP/harness/boot.sh" "mc-cost-$k" xen-pv 2 \
 		"$P/$k.bzImage" "$P/initramfs.cpio.gz" >/dev/null
 	log=$OUT/logs/mc-cost-$k.console.log
 	grep -aq "ok 1 bench" "$log" || die "the run did not complete; see $log"
 	grep -a "MCCOST " "$log" | sed 's/^.*MCCOST //' > "$P/$k.txt"
 	stage_end "$(grep -c . "$P/$k.txt") records"
 done
-python3 "$TOP/scripts/mc-cost-report.py" "$P/unpatched.txt" "$P/patched.txt"
+python3 "$TOP/bench/mc-cost-report.py" "$P/unpatched.txt" "$P/patched.txt"

@@ -4,7 +4,7 @@
 # /init of the test guest.  The harness passes, on the kernel command line,
 #   XP_RUN=<run kind>  XP_CPUS=<n>  XP_MODE=tests|crash  [XP_*=...]
 # which the kernel hands to us as environment variables.  We print markers
-# the judge (scripts/judge.py) relies on, run every selftest as a KTAP
+# the judge (harness/judge.py) relies on, run every selftest as a KTAP
 # subtest, and power off.
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run /sbin /usr/bin /usr/sbin /mnt
 /bin/busybox --install -s

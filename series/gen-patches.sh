@@ -10,13 +10,13 @@
 #  - the cover letter, from patches/cover-letter.txt (subject = first
 #    paragraph), with the shortlog, diffstat and base-commit.
 #
-#   scripts/gen-patches.sh           rewrite patches/
-#   scripts/gen-patches.sh --check   fail if patches/ is not what it would write
+#   series/gen-patches.sh           rewrite patches/
+#   series/gen-patches.sh --check   fail if patches/ is not what it would write
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/lib.sh"
 
 mode=${1:-write}
-[ -d "$OUT/src/.git" ] || die "no scratch tree in $OUT/src; run 'scripts/build.sh tree' first."
+[ -d "$OUT/src/.git" ] || die "no scratch tree in $OUT/src; run 'harness/build.sh tree' first."
 subject=$(head -n1 "$TOP/rust/COMMIT_MSG")
 ident=$(sed -n 's/^Signed-off-by: //p' "$TOP/rust/COMMIT_MSG" | head -n1)
 date="2026-11-25T00:00:00+00:00"
@@ -82,7 +82,7 @@ if [ "$mode" = --check ]; then
 	for f in "$tmp/out"/*.patch; do
 		n=$(basename "$f")
 		if ! cmp -s "$f" "$TOP/patches/$n"; then
-			echo "    patches/$n differs from what scripts/gen-patches.sh generates"
+			echo "    patches/$n differs from what series/gen-patches.sh generates"
 			bad=1
 		fi
 	done
@@ -91,9 +91,9 @@ if [ "$mode" = --check ]; then
 	done
 	for f in "$tmp/out/fixes"/*.patch; do
 		cmp -s "$f" "$TOP/patches/fixes/$(basename "$f")" ||
-			{ echo "    patches/fixes/$(basename "$f") differs from what scripts/gen-patches.sh generates"; bad=1; }
+			{ echo "    patches/fixes/$(basename "$f") differs from what series/gen-patches.sh generates"; bad=1; }
 	done
-	[ $bad = 0 ] || die "patches/ is out of date: run scripts/gen-patches.sh (make patches)."
+	[ $bad = 0 ] || die "patches/ is out of date: run series/gen-patches.sh (make patches)."
 	echo "    patches/ is up to date with rust/, Kconfig and the cover letter"
 	exit 0
 fi

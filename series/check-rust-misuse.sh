@@ -12,16 +12,16 @@
 # snippet ("// expect: ok") must compile, so that a failure is the misuse's
 # and not the harness's.  Each result is a case in <results>/rust-misuse.json.
 #
-#   scripts/check-rust-misuse.sh [--results dir]
+#   series/check-rust-misuse.sh [--results dir]
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../harness/lib.sh"
 results=$OUT/results
 [ "${1:-}" != --results ] || { results=$2; shift 2; }
-[ $# -eq 0 ] || die "usage: scripts/check-rust-misuse.sh [--results dir]"
+[ $# -eq 0 ] || die "usage: series/check-rust-misuse.sh [--results dir]"
 SRC=$OUT/src
 BUILD=$OUT/build
 [ -f "$BUILD/rust/libkernel.rmeta" ] && [ -f "$SRC/rust/kernel/mm/pte.rs" ] ||
-	die "no kernel crate with the series' LockedPte in $BUILD; run 'scripts/build.sh' first."
+	die "no kernel crate with the series' LockedPte in $BUILD; run 'harness/build.sh' first."
 mkdir -p "$results" "$OUT/logs"
 cases=()
 stage_start "rust: misuses of LockedPte must not compile (tests/rust-misuse)"
@@ -35,7 +35,7 @@ for f in "$TOP"/tests/rust-misuse/*.rs; do
 	log=$OUT/logs/rust-misuse-$name.log
 	cp "$f" "$SRC/$obj.rs"
 	rc=0
-	BUILD_LOG=$log "$TOP/scripts/build.sh" objects "$obj.o" > /dev/null 2>&1 || rc=$?
+	BUILD_LOG=$log "$TOP/harness/build.sh" objects "$obj.o" > /dev/null 2>&1 || rc=$?
 	rm -f "$SRC/$obj.rs" "$BUILD/$obj.o" "$BUILD/$obj.d" "$BUILD/mm/tests/.xp_misuse_$name.o.cmd"
 	if [ "$want" = ok ]; then
 		label="rust-misuse: $name compiles (the control)"

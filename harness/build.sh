@@ -4,7 +4,7 @@
 # Prepare the scratch tree (pristine base + patches/ applied with git am) and
 # build it out of tree with LLVM=1 and Rust.
 #
-#   scripts/build.sh [tree|config|kernel|all|objects dir/file.o...]
+#   harness/build.sh [tree|config|kernel|all|objects dir/file.o...]
 #
 # Environment: KDIR=/path/to/linux uses that tree as base (never modified; it
 # is copied), OUT=dir (default ./out), SERIES=N applies only the first N
@@ -37,7 +37,7 @@ check_tools() {
 	for t in clang ld.lld llvm-ar "$RUSTC" "$RUSTDOC" "$BINDGEN" /usr/bin/clippy-driver git make bc flex bison perl python3; do
 		command -v "$t" >/dev/null 2>&1 || missing+=("$t")
 	done
-	[ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]}. Run 'make deps' (scripts/deps.sh) first; it installs them."
+	[ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]}. Run 'make deps' (harness/deps.sh) first; it installs them."
 }
 
 base_dir() {
@@ -49,7 +49,7 @@ base_dir() {
 		(cd "$KDIR" && pwd)
 	else
 		[ -f "$CACHE/base/.complete" ] ||
-			die "the base tree is not in $CACHE/base. Run 'make deps' (scripts/deps.sh) to download Debian's linux-source-7.3, or pass KDIR=/path/to/linux."
+			die "the base tree is not in $CACHE/base. Run 'make deps' (harness/deps.sh) to download Debian's linux-source-7.3, or pass KDIR=/path/to/linux."
 		echo "$CACHE/base/linux"
 	fi
 }
@@ -202,7 +202,7 @@ build_kernel() {
 	local log=$OUT/logs/build.log before after
 	before=$(stat -c %Y "$BUILD/vmlinux" 2>/dev/null || echo none)
 	stage_start "build: make LLVM=1 bzImage (O=${BUILD#$TOP/})"
-	if ! make -C "$SRC" O="$BUILD" "${MAKE_ARGS[@]}" bzImage > "$log" 2>&1; then
+	if ! make_progress "$log" make -C "$SRC" O="$BUILD" "${MAKE_ARGS[@]}" bzImage; then
 		grep -E "error|Error" "$log" | head -n 20 >&2
 		die "kernel build failed; full log: $log"
 	fi
@@ -214,22 +214,22 @@ build_kernel() {
 		stage_end "up to date, kernel not rebuilt"
 	else
 		# Keep the log of the last real build: its warnings (compiler and
-		# clippy) are checked by scripts/check-series.sh.
+		# clippy) are checked by series/check-series.sh.
 		cp "$log" "$BUILD/.xp-last-build.log"
 		stage_end "built"
 	fi
 }
 
 # Single objects (make's own single targets, e.g. mm/memory.o): the
-# prefix builds of scripts/check-series.sh compile what each patch changes
-# without relinking a kernel; scripts/check-rust-misuse.sh compiles its
+# prefix builds of series/check-series.sh compile what each patch changes
+# without relinking a kernel; series/check-rust-misuse.sh compiles its
 # snippets (BUILD_LOG=file keeps the make output apart).  With Rust enabled, make's prepare step
 # builds the rust/ crates first.
 build_objects() {
 	local log=${BUILD_LOG:-$OUT/logs/build.log}
-	[ $# -gt 0 ] || die "usage: scripts/build.sh objects dir/file.o..."
+	[ $# -gt 0 ] || die "usage: harness/build.sh objects dir/file.o..."
 	stage_start "build: make LLVM=1 $* (O=${BUILD#$TOP/})"
-	if ! make -C "$SRC" O="$BUILD" "${MAKE_ARGS[@]}" "$@" > "$log" 2>&1; then
+	if ! make_progress "$log" make -C "$SRC" O="$BUILD" "${MAKE_ARGS[@]}" "$@"; then
 		grep -E "error|Error" "$log" | head -n 20 >&2
 		die "build of $* failed; full log: $log"
 	fi
@@ -242,5 +242,5 @@ tree) prepare_tree ;;
 config) prepare_tree; configure ;;
 kernel|all) prepare_tree; configure; build_kernel ;;
 objects) shift; prepare_tree; configure; build_objects "$@" ;;
-*) die "usage: scripts/build.sh [tree|config|kernel|all|objects dir/file.o...]" ;;
+*) die "usage: harness/build.sh [tree|config|kernel|all|objects dir/file.o...]" ;;
 esac
