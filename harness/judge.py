@@ -17,12 +17,16 @@ crash was caught), 1 otherwise.  A JSON summary goes to
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+from typing import Optional
+
+import results
 
 # Anything that matches one of these in the console fails the run.  Each entry
 # is (label, regex); the regexes are anchored loosely because (XEN) lines and
@@ -203,119 +207,126 @@ def leaf_cases(group, prefix=''):
     return out
 
 
-def judge(args):
+@dataclasses.dataclass
+class Console:
+    """What a boot's console shows, before any verdict."""
+    lines: list
+    problems: list          # Problem, from CRASH_PATTERNS
+    init_line: Optional[int]
+    up_line: Optional[int]
+    done_line: Optional[int]
+    power_off: bool
+    env: Optional[tuple]    # (hypervisor, guest type, cpus) as /init saw them
+    xen_kernel: bool
+    xen_banner: bool
+    kunit_block: list       # the kernel's KTAP (before /init)
+    st_found: bool          # /init's selftest markers, begin and end
+    st_block: list          # /init's selftest TAP
+
+
+def read_console(path):
     # Serial consoles end lines with "\r\r\n": split on \n only and strip
     # the carriage returns (universal newlines would invent empty lines).
-    with open(args.log, 'rb') as f:
-        lines = [l.rstrip('\r') for l in f.read().decode(errors='replace').split('\n')]
-    os.makedirs(args.results, exist_ok=True)
+    with open(path, 'rb') as f:
+        return [l.rstrip('\r') for l in f.read().decode(errors='replace').split('\n')]
 
-    checks = []   # (name, ok, detail)
-    problems = find_problems(lines)
 
+def scan(lines):
+    """Scan a console: crash reports, /init's markers, the KTAP documents."""
     def line_of(rx):
-        for i, l in enumerate(lines):
-            if rx.search(l):
-                return i
-        return None
+        return next((i for i, l in enumerate(lines) if rx.search(l)), None)
 
     init_line = line_of(KERNEL_INIT)
-    up_line = line_of(INIT_UP)
-    done_line = line_of(INIT_DONE)
-    env = None
-    for l in lines:
-        m = INIT_ENV.search(l)
-        if m:
-            env = m.groups()
-            break
-
+    env = next((m.groups() for m in map(INIT_ENV.search, lines) if m), None)
     # The two KTAP documents: the kernel's (before /init) and /init's.
     kernel_part = lines[:init_line] if init_line is not None else lines
-    kunit_block = ktap_block(kernel_part)
-    st_begin = line_of(SELFTEST_BEGIN)
-    st_end = line_of(SELFTEST_END)
+    st_begin, st_end = line_of(SELFTEST_BEGIN), line_of(SELFTEST_END)
     st_block = []
     if st_begin is not None:
         st_block = ktap_block(lines[st_begin + 1:st_end if st_end is not None else len(lines)])
+    return Console(lines=lines, problems=find_problems(lines), init_line=init_line,
+                   up_line=line_of(INIT_UP), done_line=line_of(INIT_DONE),
+                   power_off=line_of(POWER_OFF) is not None, env=env,
+                   xen_kernel=line_of(KERNEL_XENPV) is not None,
+                   xen_banner=line_of(XEN_BANNER) is not None,
+                   kunit_block=ktap_block(kernel_part),
+                   st_found=st_begin is not None and st_end is not None, st_block=st_block)
 
-    with open(os.path.join(args.results, f'{args.run}.ktap'), 'w') as f:
-        f.write('# KUnit (built-in suites, run at boot)\n')
-        f.write('\n'.join(kunit_block) + '\n')
-        f.write('# selftests (run by /init)\n')
-        f.write('\n'.join(st_block) + '\n')
 
-    kcounts, kreport, kjson = kunit_parse(args.ksrc, kunit_block, 'kunit', args.results, args.run)
-    scounts, sreport, sjson = kunit_parse(args.ksrc, st_block, 'selftests', args.results, args.run)
+CRASH_LABELS = {'oops', 'BUG', 'WARNING', 'lockdep', 'panic', 'hung task / stall',
+                'Xen multicall failure', 'Xen crash'}
 
-    # Run-level checks.
+
+def run_problems(c, kcounts, scounts, args):
+    """The problems of the run as a whole: what the console lacks (a
+    completed /init, a power-off, test output), QEMU's status, and a guest
+    that is not what the run claims to be."""
+    problems = []
     if args.qemu_status == 124:
         problems.append(Problem('timeout', None, f'QEMU killed after the {args.timeout}s timeout'))
     elif args.qemu_status not in (0, None):
         problems.append(Problem('qemu', None, f'QEMU exited with status {args.qemu_status}'))
     xp = args.protocol == 'xp'
-    if init_line is None or (xp and up_line is None):
+    if c.init_line is None or (xp and c.up_line is None):
         problems.append(Problem('no /init', None, 'the boot never reached /init'))
     if not args.expect_crash:
-        if xp and done_line is None:
+        if xp and c.done_line is None:
             problems.append(Problem('incomplete', None, '/init never printed "XP-INIT: done"'))
-        if line_of(POWER_OFF) is None:
+        if not c.power_off:
             problems.append(Problem('no power-off', None, 'the guest never powered off ("reboot: Power down")'))
-        if args.expect_kunit and not kunit_block:
+        if args.expect_kunit and not c.kunit_block:
             problems.append(Problem('no KUnit', None, 'no KUnit KTAP in the console'))
-        if kunit_block and kcounts['tests'] == 0:
+        if c.kunit_block and kcounts['tests'] == 0:
             problems.append(Problem('KUnit parse', None, 'kunit.py parse found no KUnit results'))
-        if kunit_block and (kcounts['crashed'] or kcounts['errors']):
+        if c.kunit_block and (kcounts['crashed'] or kcounts['errors']):
             problems.append(Problem('KUnit incomplete', None,
                                     f'KUnit KTAP: {kcounts["crashed"]} crashed, {kcounts["errors"]} parse errors'))
-        if not xp:
-            pass
-        elif st_begin is None or st_end is None or not st_block:
+        if xp and (not c.st_found or not c.st_block):
             problems.append(Problem('selftests', None, 'the selftests did not run to completion'))
-        elif scounts['crashed'] or scounts['errors']:
+        elif xp and (scounts['crashed'] or scounts['errors']):
             problems.append(Problem('selftests incomplete', None,
                                     f'selftest TAP: {scounts["crashed"]} crashed, {scounts["errors"]} parse errors'))
-
     # Is the guest what the run claims to be?
-    xen_kernel = line_of(KERNEL_XENPV) is not None
+    env = c.env
     if args.expect == 'xen-pv':
-        if line_of(XEN_BANNER) is None:
+        if not c.xen_banner:
             problems.append(Problem('environment', None, 'no Xen banner: Xen did not boot'))
-        if not xen_kernel:
+        if not c.xen_kernel:
             problems.append(Problem('environment', None, 'the kernel never said it runs as Xen PV'))
-        if xp and up_line is not None and (env is None or env[0] != 'xen' or env[1] != 'PV'):
+        if xp and c.up_line is not None and (env is None or env[0] != 'xen' or env[1] != 'PV'):
             problems.append(Problem('environment', None,
                                     f'/init saw hypervisor={env[0] if env else "?"} guest_type={env[1] if env else "?"}, not xen/PV'))
     elif args.expect == 'native':
-        if xen_kernel or line_of(XEN_BANNER) is not None:
+        if c.xen_kernel or c.xen_banner:
             problems.append(Problem('environment', None, 'a "native" run booted under Xen'))
         if env is not None and (env[0] == 'xen' or env[1] == 'PV'):
             problems.append(Problem('environment', None, f'a "native" run saw hypervisor={env[0]} guest_type={env[1]}'))
     if args.cpus and env is not None and int(env[2]) != args.cpus:
         problems.append(Problem('environment', None, f'/init saw {env[2]} CPUs, expected {args.cpus}'))
+    return problems
 
-    crash_labels = {'oops', 'BUG', 'WARNING', 'lockdep', 'panic', 'hung task / stall',
-                    'Xen multicall failure', 'Xen crash'}
-    crashes = [p for p in problems if p.label in crash_labels]
-    detect = None
-    if args.expect_crash:
-        rx = re.compile(args.expect_crash)
-        hit = next((i for i, l in enumerate(lines) if rx.search(l)), None)
-        if hit is not None and crashes:
-            verdict_ok = True
-            summary = f'expected crash caught (/{args.expect_crash}/ at line {hit + 1})'
-            detect = time_to_detect(lines, crashes[0].line_no)
-            if detect is not None:
-                summary += f', {detect:.2f}s after the stress started'
-        else:
-            verdict_ok = False
-            summary = ('expected crash NOT caught' if hit is None else
-                       'crash pattern matched but the kernel reported no crash')
-    else:
-        verdict_ok = not problems
-        summary = 'clean' if verdict_ok else ', '.join(sorted({p.label for p in problems}))
 
-    # Report.
-    out = sys.stdout
+def verdict(c, problems, expect_crash):
+    """(passed, summary, seconds from the storm's start to the crash)."""
+    crashes = [p for p in problems if p.label in CRASH_LABELS]
+    if not expect_crash:
+        ok = not problems
+        return ok, 'clean' if ok else ', '.join(sorted({p.label for p in problems})), None
+    rx = re.compile(expect_crash)
+    hit = next((i for i, l in enumerate(c.lines) if rx.search(l)), None)
+    if hit is None or not crashes:
+        return False, ('expected crash NOT caught' if hit is None else
+                       'crash pattern matched but the kernel reported no crash'), None
+    summary = f'expected crash caught (/{expect_crash}/ at line {hit + 1})'
+    detect = time_to_detect(c.lines, crashes[0].line_no)
+    if detect is not None:
+        summary += f', {detect:.2f}s after the stress started'
+    return True, summary, detect
+
+
+def report(c, problems, kreport, sreport, args, out=sys.stdout):
+    """The run's test lines, its problems, and a console excerpt of the
+    first crashes (decoded), or the last lines if no problem has a line."""
     print(f'--- {args.run}: console {args.log}', file=out)
     for tag, rep in (('KUnit', kreport), ('selftests', sreport)):
         for l in rep:
@@ -324,50 +335,50 @@ def judge(args):
     shown = 0
     for p in problems:
         print(f'    problem: {p.label}: {p.message}' + (f' (console line {p.line_no + 1})' if p.line_no is not None else ''), file=out)
-        if p.line_no is not None and shown < 2 and p.label in crash_labels | {'segfault in user space'}:
+        if p.line_no is not None and shown < 2 and p.label in CRASH_LABELS | {'segfault in user space'}:
             shown += 1
-            ex = excerpt(lines, p.line_no)
+            ex = excerpt(c.lines, p.line_no)
             dec = decode(ex, args.ksrc, args.vmlinux)
             print('    ----- console excerpt' + (' (decoded by scripts/decode_stacktrace.sh)' if dec else '') + ' -----', file=out)
             for l in (dec or ex):
                 print('    | ' + l, file=out)
             print(f'    ----- full log: {args.log} -----', file=out)
-    if not problems:
-        pass
-    elif not any(p.line_no is not None for p in problems):
-        tail = lines[-15:]
+    if problems and not any(p.line_no is not None for p in problems):
         print('    ----- last console lines -----', file=out)
-        for l in tail:
+        for l in c.lines[-15:]:
             print('    | ' + l, file=out)
         print(f'    ----- full log: {args.log} -----', file=out)
 
+
+def judge(args):
+    c = scan(read_console(args.log))
+    os.makedirs(args.results, exist_ok=True)
+    with open(os.path.join(args.results, f'{args.run}.ktap'), 'w') as f:
+        f.write('# KUnit (built-in suites, run at boot)\n')
+        f.write('\n'.join(c.kunit_block) + '\n')
+        f.write('# selftests (run by /init)\n')
+        f.write('\n'.join(c.st_block) + '\n')
+    kcounts, kreport, kjson = kunit_parse(args.ksrc, c.kunit_block, 'kunit', args.results, args.run)
+    scounts, sreport, sjson = kunit_parse(args.ksrc, c.st_block, 'selftests', args.results, args.run)
+
+    problems = c.problems + run_problems(c, kcounts, scounts, args)
+    ok, summary, detect = verdict(c, problems, args.expect_crash)
+    report(c, problems, kreport, sreport, args)
+
     cases = []
     if kjson:
-        cases += [(f'kunit.{n}', s) for n, s in leaf_cases(kjson)]
+        cases += [[f'kunit.{n}', s] for n, s in leaf_cases(kjson)]
     if sjson:
-        cases += [(f'selftests.{n}', s) for n, s in leaf_cases(sjson)]
-
-    result = {
-        'run': args.run,
-        'console': args.log,
-        'verdict': 'pass' if verdict_ok else 'fail',
-        'summary': summary,
-        'expect': args.expect,
-        'expect_crash': args.expect_crash,
-        'kunit': kcounts,
-        'selftests': scounts,
-        'cases': cases,
-        'problems': [p.to_json() for p in problems],
-        'qemu_status': args.qemu_status,
-        'time_to_detect': detect,
-    }
-    with open(os.path.join(args.results, f'{args.run}.json'), 'w') as f:
-        json.dump(result, f, indent=2)
-    print(f'    verdict: {args.run}: {"PASS" if verdict_ok else "FAIL"} ({summary}); '
+        cases += [[f'selftests.{n}', s] for n, s in leaf_cases(sjson)]
+    results.write(os.path.join(args.results, f'{args.run}.json'), results.BootResult(
+        run=args.run, console=args.log, verdict='pass' if ok else 'fail', summary=summary,
+        expect=args.expect, expect_crash=args.expect_crash, kunit=kcounts, selftests=scounts,
+        cases=cases, problems=[p.to_json() for p in problems], qemu_status=args.qemu_status,
+        time_to_detect=detect))
+    print(f'    verdict: {args.run}: {"PASS" if ok else "FAIL"} ({summary}); '
           f'KUnit {kcounts["passed"]} passed, {kcounts["failed"] + kcounts["crashed"]} failed, {kcounts["skipped"]} skipped; '
-          f'selftests {scounts["passed"]} passed, {scounts["failed"] + scounts["crashed"]} failed, {scounts["skipped"]} skipped',
-          file=out)
-    return 0 if verdict_ok else 1
+          f'selftests {scounts["passed"]} passed, {scounts["failed"] + scounts["crashed"]} failed, {scounts["skipped"]} skipped')
+    return 0 if ok else 1
 
 
 def main():

@@ -190,7 +190,7 @@ def main():
     def summary(cases_, verdict='pass'):
         d = tempfile.mkdtemp()
         with open(os.path.join(d, 'boot.json'), 'w') as f:
-            json.dump({'run': 'boot', 'verdict': verdict, 'summary': 'clean', 'kunit': {},
+            json.dump({'type': 'boot', 'run': 'boot', 'console': '', 'verdict': verdict, 'summary': 'clean', 'kunit': {},
                        'cases': cases_}, f)
         p = subprocess.run([sys.executable, os.path.join(HERE, '..', 'harness', 'summary.py'), d],
                            capture_output=True, text=True)
