@@ -89,9 +89,13 @@ negative-control-stats: deps
 	@for s in xen-pv-fix-off xen-pv-exit-fix-off xen-pv-fork-fix-off xen-pv-exec-fix-off; do \
 		bench/negctl-stats.sh 5 $$s || exit 1; done
 
-# The judge's tests alone, on recorded consoles (no build, no boot).
+# The judge's tests need only kunit.py's parser, which the base tree has:
+# no patched tree, no build (KSRC=dir for another tree).
 test-harness:
-	@mkdir -p out/results && python3 tests/test_judge.py --ksrc $${KSRC:-out/src} --results out/results
+	@ksrc=$${KSRC:-$${XENPV_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/xenpv-ptep}/base/linux}; \
+	[ -f "$$ksrc/tools/testing/kunit/kunit_parser.py" ] || \
+		{ echo "ERROR: no kunit_parser.py in $$ksrc; run 'make deps' or pass KSRC=/path/to/linux" >&2; exit 1; }; \
+	mkdir -p out/results && python3 tests/test_judge.py --ksrc "$$ksrc" --results out/results
 
 clean:
 	rm -rf out
