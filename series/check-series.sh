@@ -3,9 +3,9 @@
 #
 # Checks of the series itself, each reported as a case in
 # <results>/series.json:
-#  - every proper prefix of patches/series applies with git am and builds
-#    (bisectability; the full series is built by harness/build.sh), in
-#    results/series-bisect.json;
+#  - every prefix of patches/series applies with git am and compiles, with
+#    the test-only options on and off (bisectability; the whole series is
+#    built and linked by harness/build.sh), in results/series-bisect.json;
 #  - scripts/checkpatch.pl --strict is clean on every patch, rustfmt and
 #    the compiler and clippy have nothing to say about the series' files,
 #    and the patches generated from rust/ are up to date, in
@@ -54,9 +54,10 @@ n=${#patches[@]}
 #    that define such an option (before that, on and off are the same).
 # The objects are every file the whole series touches, not only the
 # prefix's own: each includes the headers the series changes, so each
-# header is compiled in every prefix.  The whole series is built and
-# linked there too, with the test-only options off (a user's kernel; the
-# main build has them on).  From one prefix to the next the builds are
+# header is compiled in every prefix.  The whole series is compiled the
+# same way, so with the test-only options off too (a user's kernel); it is
+# linked by the main build (harness/build.sh, the tests' configuration,
+# options on).  From one prefix to the next the builds are
 # incremental, and ccache serves what an earlier run compiled.  A prefix
 # that was verified before with exactly these patches, fragments and base
 # is not built again (the stamp lives in out/, so a clean clone checks
@@ -94,28 +95,24 @@ enabled_objects() {
 		if [ -z "$sym" ] || grep -qx "$sym=[ym]" "$1/.config"; then echo "${f%.*}.o"; fi
 	done
 }
-# bisect_build k on|off full|objects frags...: one build of prefix k.
+# bisect_build k on|off frags...: compile prefix k's objects in
+# out/bisect/on|off.
 bisect_build() {
-	local k=$1 cfg=$2 how=$3 objs
+	local k=$1 cfg=$2 objs
 	local env=(SRC="$BSRC" SERIES="$k" BUILD="$OUT/bisect/$cfg")
-	shift 3
+	shift 2
 	env+=(FRAGMENTS="$*")
-	if [ "$how" = full ]; then
-		env "${env[@]}" "$TOP/harness/build.sh" kernel
-	else
-		env "${env[@]}" "$TOP/harness/build.sh" config
-		mapfile -t objs < <(enabled_objects "$OUT/bisect/$cfg")
-		echo "    objects ($cfg): ${objs[*]}"
-		env "${env[@]}" "$TOP/harness/build.sh" objects "${objs[@]}"
-	fi
+	env "${env[@]}" "$TOP/harness/build.sh" config
+	mapfile -t objs < <(enabled_objects "$OUT/bisect/$cfg")
+	echo "    objects ($cfg): ${objs[*]}"
+	env "${env[@]}" "$TOP/harness/build.sh" objects "${objs[@]}"
 	cp "$OUT/logs/build.log" "$OUT/logs/bisect-$k-$cfg.make.log"
 }
 bisect() {
 	mkdir -p "$OUT/bisect/verified" "$OUT/logs"
 	local k p stamp frags rust=no label
 	for ((k = 1; k <= n; k++)); do
-		label="builds with patches 1..$k"
-		[ $k -lt $n ] || label="builds and links with patches 1..$k, the test-only options off"
+		label="compiles with patches 1..$k"
 		grep -q -E '^diff --git a/(rust/|[^ ]*[.]rs )' "$TOP/patches/${patches[$k-1]}" && rust=yes
 		frags="$TOP/configs/bisect.config"
 		[ $rust = no ] || frags+=" $TOP/configs/kunit.config"
@@ -132,17 +129,13 @@ bisect() {
 		rm -f "$OUT/logs/bisect-$k-"*.make.log
 		if {
 			SERIES=$k SRC=$BSRC "$TOP/harness/build.sh" tree &&
-			if [ $k -lt $n ]; then
-				# (No prefix number in it: a configuration that does
-				# not change is not made again.)
-				{ echo "# The options of configs/xenpv-ptep.config that this prefix defines."
-				  prefix_fragment; } > "$OUT/bisect/prefix-$k.config" &&
-				bisect_build $k on objects $frags "$OUT/bisect/prefix-$k.config" &&
-				if grep -q '^CONFIG_' "$OUT/bisect/prefix-$k.config"; then
-					bisect_build $k off objects $frags
-				fi
-			else
-				bisect_build $k off full $frags
+			# (No prefix number in it: a configuration that does
+			# not change is not made again.)
+			{ echo "# The options of configs/xenpv-ptep.config that this prefix defines."
+			  prefix_fragment; } > "$OUT/bisect/prefix-$k.config" &&
+			bisect_build $k on $frags "$OUT/bisect/prefix-$k.config" &&
+			if grep -q '^CONFIG_' "$OUT/bisect/prefix-$k.config"; then
+				bisect_build $k off $frags
 			fi
 		   } > "$OUT/logs/bisect-$k.log" 2>&1; then
 			add "$label" PASS
