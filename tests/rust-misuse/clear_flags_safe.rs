@@ -8,5 +8,5 @@ pub fn clear_present(mm: &MmWithUser, addr: usize) {
     let mut guard = mm.mmap_read_lock();
     if let Some(mut pte) = guard.lock_pte(addr) {
         pte.test_and_clear_flags(PteFlags::PRESENT);
-    }
+    };
 }
