@@ -13,8 +13,8 @@ n=${1:-}
 name=${2:-}
 [[ $n =~ ^[1-9][0-9]*$ ]] && [ -n "$name" ] ||
 	die "usage: bench/negctl-stats.sh <number of boots> <scenario that expects a crash>; run it through 'make negative-control-stats'."
-eval "$(python3 "$TOP/harness/scenario.py" --shell "$name")" ||
-	die "no scenario '$name'."
+sc=$(python3 "$TOP/harness/scenario.py" --shell "$name") || die "no scenario '$name'."
+eval "$sc"
 [ -n "$crash" ] || die "scenario '$name' expects no crash: it is not a negative control."
 specs=()
 for i in $(seq 1 "$n"); do specs+=("$name@$i"); done

@@ -203,7 +203,7 @@ build_kernel() {
 	before=$(stat -c %Y "$BUILD/vmlinux" 2>/dev/null || echo none)
 	stage_start "build: make LLVM=1 bzImage (O=${BUILD#$TOP/})"
 	if ! make_progress "$log" make -C "$SRC" O="$BUILD" "${MAKE_ARGS[@]}" bzImage; then
-		grep -E "error|Error" "$log" | head -n 20 >&2
+		grep -E "error|Error" "$log" | head -n 20 >&2 || true
 		die "kernel build failed; full log: $log"
 	fi
 	after=$(stat -c %Y "$BUILD/vmlinux")
@@ -230,7 +230,7 @@ build_objects() {
 	[ $# -gt 0 ] || die "usage: harness/build.sh objects dir/file.o..."
 	stage_start "build: make LLVM=1 $* (O=${BUILD#$TOP/})"
 	if ! make_progress "$log" make -C "$SRC" O="$BUILD" "${MAKE_ARGS[@]}" "$@"; then
-		grep -E "error|Error" "$log" | head -n 20 >&2
+		grep -E "error|Error" "$log" | head -n 20 >&2 || true
 		die "build of $* failed; full log: $log"
 	fi
 	stage_end "built"

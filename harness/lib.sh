@@ -30,27 +30,21 @@ _stage_t0=()
 # objects (C, Rust, links) the log shows done.  The exit status is the
 # command's.
 make_progress() {
-	local log=$1 pid t0 rc=0 n
+	local log=$1 hb rc=0
 	shift
-	t0=$(date +%s)
-	"$@" > "$log" 2>&1 &
-	pid=$!
-	while ! wait_timeout "$pid" 30; do
+	: > "$log"
+	# The heartbeat in the background, the command in the foreground (so
+	# that Ctrl-C stops it).
+	(t0=$(date +%s)
+	 while sleep 30; do
 		n=$(grep -c -E '^  (CC|AS|RUSTC|CLIPPY|LD|AR|BINDGEN|HOSTCC)' "$log" || true)
 		printf '    ... %ds, %d objects built\n' $(( $(date +%s) - t0 )) "$n"
-	done
-	wait "$pid" || rc=$?
+	 done) &
+	hb=$!
+	"$@" > "$log" 2>&1 || rc=$?
+	kill "$hb" 2>/dev/null || true
+	wait "$hb" 2>/dev/null || true
 	return $rc
-}
-# wait_timeout <pid> <seconds>: 0 once the process has ended, 1 if it still
-# runs after <seconds>.
-wait_timeout() {
-	local i
-	for ((i = 0; i < $2 * 2; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.5
-	done
-	return 1
 }
 
 stage_start() {

@@ -14,6 +14,12 @@ set -euo pipefail
 T0=$(date +%s)
 
 [ $# -gt 0 ] || die "usage: harness/run.sh scenario... (scenarios/*.scenario) or name:kind:cpus[:mode[:expect-crash[:args]]]..."
+# A check script that stopped before writing its results file is a failed
+# check, not a missing one.
+checks_aborted() {
+	[ -f "$results/$1.json" ] ||
+		printf '{"name": "%s", "cases": [["%s", "FAIL"]]}\n' "$1" "$2" > "$results/$1.json"
+}
 # Every scenario is read before anything is built: a bad one stops here.
 for spec in "$@"; do
 	[[ $spec == *:* ]] || python3 "$TOP/harness/scenario.py" --shell "${spec%@*}" > /dev/null ||
@@ -28,7 +34,8 @@ mkdir -p "$results" "$OUT/logs"
 # Every proper prefix of the series first (in out/bisect-build, with a small
 # configuration), then the whole series with the tests' configuration.
 if [ "${BISECT_BUILD:-0}" = 1 ]; then
-	"$TOP/series/check-series.sh" --results "$results" --bisect || true
+	"$TOP/series/check-series.sh" --results "$results" --bisect ||
+		checks_aborted series-bisect "the prefix builds stopped before their results"
 fi
 "$TOP/harness/build.sh" all
 SRC=$OUT/src
@@ -41,7 +48,8 @@ if [ "${HARNESS_TESTS:-0}" = 1 ]; then
 	stage_end
 fi
 if [ "${BISECT_BUILD:-0}" = 1 ]; then
-	"$TOP/series/check-series.sh" --results "$results" --checks || true
+	"$TOP/series/check-series.sh" --results "$results" --checks ||
+		checks_aborted series "the series checks stopped before their results"
 fi
 
 stage_start "initramfs: busybox + selftests"
@@ -110,4 +118,7 @@ for spec in "$@"; do
 	fi
 done
 
-python3 "$TOP/harness/summary.py" "$results" --elapsed $(( $(date +%s) - T0 ))
+# A boot that did not pass fails the run even if its judge left no
+# results file for the summary to count.
+python3 "$TOP/harness/summary.py" "$results" --elapsed $(( $(date +%s) - T0 )) || rc=1
+exit $rc

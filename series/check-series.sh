@@ -90,7 +90,7 @@ enabled_objects() {
 		line=$(grep -h -E "(^|[[:space:]=])$b[.]o([[:space:]]|\$)" "$BSRC/$d/Makefile" 2>/dev/null | head -n 1 || true)
 		[ -n "$line" ] || line=$(grep -h -E "(^|[[:space:]=])$(basename "$d")/$b[.]o([[:space:]]|\$)" \
 			"$BSRC/$(dirname "$d")/Makefile" 2>/dev/null | head -n 1 || true)
-		[ -n "$line" ] || die "no Makefile line builds $f: extend enabled_objects() in $0"
+		[ -n "$line" ] || { echo "no Makefile line builds $f: extend enabled_objects() in $0" >&2; return 1; }
 		sym=$(echo "$line" | grep -o -E '[$][(]CONFIG_[A-Za-z0-9_]+[)]' | head -n 1 | tr -d '$()' || true)
 		if [ -z "$sym" ] || grep -qx "$sym=[ym]" "$1/.config"; then echo "${f%.*}.o"; fi
 	done
@@ -98,14 +98,18 @@ enabled_objects() {
 # bisect_build k on|off frags...: compile prefix k's objects in
 # out/bisect/on|off.
 bisect_build() {
-	local k=$1 cfg=$2 objs
+	local k=$1 cfg=$2 objs list
 	local env=(SRC="$BSRC" SERIES="$k" BUILD="$OUT/bisect/$cfg")
 	shift 2
 	env+=(FRAGMENTS="$*")
-	env "${env[@]}" "$TOP/harness/build.sh" config
-	mapfile -t objs < <(enabled_objects "$OUT/bisect/$cfg")
+	# Called from a condition, where set -e does not apply: every step
+	# returns on failure itself.
+	env "${env[@]}" "$TOP/harness/build.sh" config || return 1
+	list=$(enabled_objects "$OUT/bisect/$cfg") || return 1
+	mapfile -t objs <<< "$list"
+	[ -n "${objs[0]:-}" ] || { echo "no object of the series to compile" >&2; return 1; }
 	echo "    objects ($cfg): ${objs[*]}"
-	env "${env[@]}" "$TOP/harness/build.sh" objects "${objs[@]}"
+	env "${env[@]}" "$TOP/harness/build.sh" objects "${objs[@]}" || return 1
 	cp "$OUT/logs/build.log" "$OUT/logs/bisect-$k-$cfg.make.log"
 }
 bisect() {
@@ -128,7 +132,8 @@ bisect() {
 		stage_start "series: patches 1..$k of $n (${patches[$k-1]}), $([ $rust = yes ] && echo "with" || echo "no") Rust"
 		rm -f "$OUT/logs/bisect-$k-"*.make.log
 		if {
-			SERIES=$k SRC=$BSRC "$TOP/harness/build.sh" tree &&
+			# (BUILD too: a new scratch tree removes its build directory.)
+			SERIES=$k SRC=$BSRC BUILD=$OUT/bisect/on "$TOP/harness/build.sh" tree &&
 			# (No prefix number in it: a configuration that does
 			# not change is not made again.)
 			{ echo "# The options of configs/xenpv-ptep.config that this prefix defines."
