@@ -35,10 +35,6 @@ class BootResult:
     time_to_detect: Optional[float] = None
     type: str = 'boot'
 
-    @property
-    def name(self):
-        return self.run
-
 
 @dataclasses.dataclass
 class CheckResult:
