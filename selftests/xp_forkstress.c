@@ -362,6 +362,20 @@ struct lever_ctx {
 	bool mglru;
 };
 
+/*
+ * The pause of a lever thread between two runs: XP_LEVER_PAUSE_MS (default
+ * 50; process_mrelease pauses 2/5 of it).  A soak raises it to give the
+ * forks and exits more of the CPUs; every lever still runs thousands of
+ * times in its hour.
+ */
+static useconds_t lever_pause_us(unsigned int which)
+{
+	const char *s = getenv("XP_LEVER_PAUSE_MS");
+	long ms = s && atol(s) > 0 && atol(s) <= 10000 ? atol(s) : 50;
+
+	return which == L_MRELEASE ? ms * 400 : ms * 1000;
+}
+
 /* Mark the storm's pages idle over and over: an rmap walk per page. */
 static void *lever_page_idle(void *arg)
 {
@@ -396,7 +410,7 @@ static void *lever_page_idle(void *arg)
 		}
 		atomic_fetch_add(&n_idle_passes, 1);
 		if (!alone)
-			usleep(50000);
+			usleep(lever_pause_us(L_IDLE));
 	}
 	close(fd);
 	return NULL;
@@ -549,11 +563,12 @@ static void *lever_loop(void *arg)
 		if (lever_step(t->c, t->which))
 			atomic_fetch_add(&n_lever[t->which], 1);
 		/*
-		 * About 20 steps a second at most: enough for each lever to
-		 * run over 100 times in a storm of 12 s, without starving the
-		 * forks and exits it is there to meet (2 vCPUs under TCG).
+		 * About 20 steps a second at most (by default): enough for
+		 * each lever to run over 100 times in a storm of 12 s, without
+		 * starving the forks and exits it is there to meet (2 vCPUs
+		 * under TCG).
 		 */
-		usleep(t->which == L_MRELEASE ? 20000 : 50000);
+		usleep(lever_pause_us(t->which));
 	}
 	return NULL;
 }
@@ -1107,8 +1122,9 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 	close(fd);
 	unlink(path);
 
-	ksft_print_msg("storm: %lds on %d CPUs (%lus asked, %lds added for the levers' counts), file on %s, %lu file generations\n",
-		       (long)elapsed, ncpu, stress_seconds(), (long)extended, dir, gen);
+	ksft_print_msg("storm: %lds on %d CPUs (%lus asked, %lds added for the levers' counts), file on %s, %lu file generations, levers pause %u ms\n",
+		       (long)elapsed, ncpu, stress_seconds(), (long)extended, dir, gen,
+		       (unsigned int)(lever_pause_us(L_IDLE) / 1000));
 	ksft_print_msg("cycles: %ld fork + exit, %ld vfork + exec (%.1f fork + exit per second)\n",
 		       atomic_load(&cycles[0]), atomic_load(&cycles[1]),
 		       (double)atomic_load(&cycles[0]) / (elapsed ? elapsed : 1));
