@@ -20,7 +20,7 @@ export KDIR OUT
 # scenario.
 SCENARIOS = $(shell python3 harness/scenario.py --list $(1))
 
-.PHONY: all deps build run check debug stock-xen-pv bench trace-mc mc-cost profile soak negative-control-stats test-harness clean distclean help
+.PHONY: all deps build run check debug stock-xen-pv mm-selftests bench trace-mc mc-cost profile soak negative-control-stats test-harness clean distclean help
 all: run
 
 help:
@@ -42,7 +42,7 @@ check: deps
 # DEBUG_VM, the page table check), built in out/debug (not part of CI: a
 # second full build, about 8 minutes).
 debug: deps
-	@OUT="$${OUT:-$(CURDIR)/out}/debug" FRAGMENTS="$(addprefix $(CURDIR)/configs/,base.config mm.config kunit.config xenpv-ptep.config rust-doctests.config debug.config)" \
+	@OUT="$${OUT:-$(CURDIR)/out}/debug" FRAGMENTS="$(addprefix $(CURDIR)/configs/,base.config mm.config kunit.config xenpv-ptep.config rust-doctests.config mm-selftests.config debug.config)" \
 		TIMEOUT=900 harness/run.sh $(call SCENARIOS,run)
 
 # zap_truncate on Debian's stock 7.3.4 kernel as a Xen PV dom0 (not in CI,
@@ -50,12 +50,23 @@ debug: deps
 stock-xen-pv: deps
 	@harness/run.sh stock-xen-pv
 
-# Soak: the stress selftests for SOAK_SECONDS (default 600) on Xen PV.
+# Soak: the stress selftests for SOAK_SECONDS (default 600) on Xen PV
+# (SOAK_KIND=native: booted natively).
 SOAK_SECONDS ?= 600
 SOAK_CPUS ?= 2
+SOAK_KIND ?= xen-pv
 soak: deps
 	@XP_STRESS_SECONDS=$(SOAK_SECONDS) TIMEOUT=$$(( $(SOAK_SECONDS) + 600 )) \
-		harness/run.sh xen-pv-soak:xen-pv:$(SOAK_CPUS)
+		harness/run.sh $(SOAK_KIND)-soak:$(SOAK_KIND):$(SOAK_CPUS)
+
+# The kernel's own mm selftests, every one of harness/mm-selftests.list, on
+# Debian's unpatched 7.3.4 as a Xen PV dom0, the series as a Xen PV dom0
+# and the series natively; then the case-by-case comparison of the first
+# two (harness/mm-compare.py).  Not part of CI (make check runs set ci).
+mm-selftests: deps
+	@harness/run.sh $(call SCENARIOS,mm-selftests) || true
+	@r="$${OUT:-$(CURDIR)/out}/results"; python3 harness/mm-compare.py \
+		"$$r/stock-xen-pv-mm-full.json" "$$r/xen-pv-mm-full.json" --out "$$r/mm-compare.json"
 
 # Benchmarks (not part of CI): unpatched vs patched, Xen PV and native,
 # ROUNDS (default 3) interleaved rounds; writes Documentation/benchmarks*

@@ -16,7 +16,7 @@ set -euo pipefail
 what=${1:-all}
 SRC=${SRC:-$OUT/src}
 BUILD=${BUILD:-$OUT/build}
-FRAGMENTS=${FRAGMENTS:-"$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config $TOP/configs/xenpv-ptep.config $TOP/configs/rust-doctests.config"}
+FRAGMENTS=${FRAGMENTS:-"$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config $TOP/configs/xenpv-ptep.config $TOP/configs/rust-doctests.config $TOP/configs/mm-selftests.config"}
 # Rust is compiled through clippy-driver (CLIPPY=1), so lints show up as
 # build warnings; Debian's clippy matches Debian's rustc.
 MAKE_ARGS=(LLVM=1 RUSTC="$RUSTC" RUSTDOC="$RUSTDOC" BINDGEN="$BINDGEN" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver

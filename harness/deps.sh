@@ -12,7 +12,8 @@ set -euo pipefail
 
 APT_PKGS="clang-19 lld-19 llvm-19 libclang-19-dev rustc-web rust-web-src bc bison
 flex libelf-dev libssl-dev cpio xen-hypervisor-4.17-amd64 busybox-static
-e2fsprogs python3 make git xz-utils gzip perl rust-web-clippy rustfmt-web ccache"
+e2fsprogs python3 make git xz-utils gzip perl rust-web-clippy rustfmt-web ccache
+libnuma-dev libcap-dev liburing-dev"
 QEMU_PKGS="qemu-system-x86 qemu-system-common qemu-system-data seabios ipxe-qemu"
 BINDGEN_VERSION=${BINDGEN_VERSION:-0.73.2}
 SRC_PKG=${SRC_PKG:-linux-source-7.3}

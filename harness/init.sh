@@ -51,12 +51,23 @@ echo "XP-INIT: env: $(grep -c . /proc/swaps) swap line(s), $(grep -c ' /mnt/xp '
 # (/kselftests).  XP_TESTS=a,b runs only those (by name).
 tests=""
 for t in /selftests/xp_* /kselftests/*; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	case ",${XP_TESTS:-${t##*/}}," in
 	*",${t##*/},"*) tests="$tests $t" ;;
 	esac
 done
-n=$(echo $tests | wc -w)
+# XP_MM=ci or XP_MM=full: the kernel's own mm selftests of that set
+# (/kselftests/mm/list, from harness/mm-selftests.list; full includes ci).
+mm_lines=""
+case ${XP_MM:-} in
+ci) mm_lines=$(awk '$1 == "ci"' /kselftests/mm/list) ;;
+full) mm_lines=$(cat /kselftests/mm/list) ;;
+'') ;;
+*) echo "XP-INIT: XP_MM=$XP_MM: not ci or full; no mm selftest runs" ;;
+esac
+n_mm=0
+[ -n "$mm_lines" ] && n_mm=$(echo "$mm_lines" | grep -c .)
+n=$(( $(echo $tests | wc -w) + n_mm ))
 # Keep KERN_INFO chatter (such as the KTAP of KUnit suites run again through
 # debugfs) off the console while the selftests print their KTAP; warnings
 # and worse (level 4 and below) still reach it.
@@ -82,5 +93,43 @@ for path in $tests; do
 	*) echo "not ok $i $t # exit status $rc" ;;
 	esac
 done
+# The mm selftests: each one a KTAP subtest whose cases kunit.py parses
+# (its own "TAP version" line replaced by a KTAP header, as some of them
+# print none), run from /tmp with /dev/shm mounted, as root or as the user
+# the list names, killed after XP_MM_TIMEOUT seconds (default 900).
+if [ -n "$mm_lines" ]; then
+	mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+	cd /tmp || exit 1
+	echo "$mm_lines" > /tmp/mm.list
+	while read -r _set name bin args; do
+		i=$((i + 1))
+		echo "XP-INIT: start mm/$name $(cat /proc/uptime)" > /dev/kmsg
+		echo "    KTAP version 1"
+		echo "    # Subtest: $name"
+		case $bin in
+		su:*)
+			user=${bin#su:} user=${user%%:*} bin=${bin##*:}
+			set -- su -s /bin/sh "$user" -c "/kselftests/mm/$bin $args" ;;
+		*)
+			# shellcheck disable=SC2086 # arguments split on spaces
+			set -- "/kselftests/mm/$bin" $args ;;
+		esac
+		{ timeout -s KILL "${XP_MM_TIMEOUT:-900}" "$@" 2>&1 </dev/null; echo $? > /tmp/mm.rc; } |
+			while IFS= read -r line; do
+				case $line in
+				"TAP version"*) ;;
+				*) echo "    $line" ;;
+				esac
+			done
+		rc=$(cat /tmp/mm.rc)
+		case $rc in
+		0) echo "ok $i $name" ;;
+		4) echo "ok $i $name # SKIP" ;;
+		137) echo "not ok $i $name # killed after ${XP_MM_TIMEOUT:-900} s" ;;
+		*) echo "not ok $i $name # exit status $rc" ;;
+		esac
+	done < /tmp/mm.list
+	cd /
+fi
 echo "XP-INIT: selftests end"
 finish

@@ -211,6 +211,44 @@ def main():
         return rc == 0 and ' PASS ' in out and 'failed:' not in out, out
     case('summary: a clean boot whose cases pass is a PASS row', summary_all_pass)
 
+    def mm_compare(base_cases, series_cases, series_problems=()):
+        d = tempfile.mkdtemp()
+        paths = []
+        for name, cases_, probs in (('base', base_cases, ()), ('series', series_cases, series_problems)):
+            path = os.path.join(d, name + '.json')
+            with open(path, 'w') as f:
+                json.dump({'type': 'boot', 'run': name, 'console': '', 'verdict': 'pass', 'summary': '',
+                           'cases': cases_, 'problems': [{'label': lb, 'line': 1, 'message': lb}
+                                                         for lb in probs]}, f)
+            paths.append(path)
+        p = subprocess.run([sys.executable, os.path.join(HERE, '..', 'harness', 'mm-compare.py'), *paths],
+                           capture_output=True, text=True)
+        return p.returncode, p.stdout + p.stderr
+
+    mm_base = [['selftests.cow.a', 'PASS'], ['selftests.rmap.b', 'PASS'], ['selftests.merge.c', 'FAIL'],
+               ['selftests.xp_env.d', 'PASS']]
+
+    def mm_compare_same():
+        rc, out = mm_compare(mm_base, mm_base)
+        return rc == 0 and '1 cases failing on both' in out and 'selftests.merge.c' in out, out
+    case('mm-compare: the same results pass, listing the case failing on both', mm_compare_same)
+
+    def mm_compare_regression():
+        rc, out = mm_compare(mm_base, [['selftests.cow.a', 'PASS'], ['selftests.rmap.b', 'FAIL'],
+                                       ['selftests.merge.c', 'FAIL']])
+        return rc == 1 and 'REGRESSION' in out and 'selftests.rmap.b' in out, out
+    case('mm-compare: a case passing on 7.3 and failing with the series fails it', mm_compare_regression)
+
+    def mm_compare_missing():
+        rc, out = mm_compare(mm_base, [['selftests.cow.a', 'PASS'], ['selftests.merge.c', 'PASS']])
+        return rc == 1 and 'selftests.rmap.b: base PASS, series -' in out, out
+    case('mm-compare: a case passing on 7.3 and missing with the series fails it', mm_compare_missing)
+
+    def mm_compare_splat():
+        rc, out = mm_compare(mm_base, mm_base, series_problems=('WARNING',))
+        return rc == 1 and 'SPLAT in series' in out, out
+    case('mm-compare: a splat in a boot fails it', mm_compare_splat)
+
     with open(os.path.join(a.results, 'harness-judge.json'), 'w') as f:
         json.dump({'name': 'harness-judge', 'cases': cases}, f, indent=2)
     failed = sum(1 for _, s in cases if s != 'PASS')
