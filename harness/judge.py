@@ -207,6 +207,19 @@ def leaf_cases(group, prefix=''):
     return out
 
 
+def failed_programs(st_block):
+    """The programs /init reported "not ok" at the top level of its TAP
+    (exit status, killed): kunit.py's JSON keeps no status of a test with
+    subtests, so a program whose cases all passed before it failed would
+    otherwise count as passed."""
+    out = []
+    for line in st_block:
+        m = re.match(r'not ok \d+ (\S+)', line.rstrip())
+        if m:
+            out.append(m.group(1))
+    return out
+
+
 @dataclasses.dataclass
 class Console:
     """What a boot's console shows, before any verdict."""
@@ -370,6 +383,10 @@ def judge(args):
         cases += [[f'kunit.{n}', s] for n, s in leaf_cases(kjson)]
     if sjson:
         cases += [[f'selftests.{n}', s] for n, s in leaf_cases(sjson)]
+    for prog in failed_programs(c.st_block):
+        own = [s for n, s in cases if n == f'selftests.{prog}' or n.startswith(f'selftests.{prog}.')]
+        if not any(s not in ('PASS', 'SKIP') for s in own):
+            cases.append([f'selftests.{prog}.exit_status', 'FAIL'])
     results.write(os.path.join(args.results, f'{args.run}.json'), results.BootResult(
         run=args.run, console=args.log, verdict='pass' if ok else 'fail', summary=summary,
         expect=args.expect, expect_crash=args.expect_crash, kunit=kcounts, selftests=scounts,

@@ -6,17 +6,23 @@
 
 BASE and SERIES are results files of judge.py (harness/results.py) of the
 same XP_MM set, on unpatched 7.3 and on the series, same kind of guest.
-Every mm selftest case (selftests.<test>.<case>, from
-harness/mm-selftests.list) that passes on BASE must pass on SERIES, and
-neither boot may show a splat (oops, BUG, WARNING, lockdep, panic, stall,
-Xen crash: judge.py's CRASH_LABELS).  Prints the cases that regress, the
-ones that fail on both (each needs its reason in Documentation/testing.md)
-and the ones only BASE fails; with --out, writes the verdict as a checks
-result for summary.py.  Exits 1 if the series regresses or a boot splats,
-2 on bad input.
+The series fails the comparison if
+  - a case (selftests.<test>.<case> of a test of harness/mm-selftests.list;
+    the n-th case of a name compared with the n-th) passes on BASE and does
+    not on SERIES, or fails on SERIES and not on BASE;
+  - a case fails on both and harness/mm-known-failures.list gives no
+    reason for it;
+  - a boot shows a splat (judge.py's CRASH_LABELS) or did not complete
+    (timeout, no power-off, selftests cut short, ...), or a test of the
+    list has no case in one of the boots.
+Prints the cases of each kind; with --out, writes the verdict as a checks
+result for summary.py.  Exits 1 if the series fails the comparison, 2 on
+bad input.
 """
+
 import argparse
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -24,13 +30,15 @@ import results  # noqa: E402
 
 SPLATS = {'oops', 'BUG', 'WARNING', 'lockdep', 'panic', 'hung task / stall',
           'Xen multicall failure', 'Xen crash'}
+INCOMPLETE = {'timeout', 'qemu', 'no /init', 'incomplete', 'no power-off', 'selftests',
+              'selftests incomplete', 'environment'}
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def mm_tests():
     """The names of the mm selftests runs (second column of the list)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'mm-selftests.list')
     names = set()
-    with open(path) as f:
+    with open(os.path.join(HERE, 'mm-selftests.list')) as f:
         for line in f:
             fields = line.split()
             if fields and not fields[0].startswith('#'):
@@ -38,13 +46,32 @@ def mm_tests():
     return names
 
 
+def known_failures(path):
+    """[(regex, reason)] of harness/mm-known-failures.list (or @path)."""
+    out = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for n, line in enumerate(f, 1):
+                line = line.strip()
+                if not line or line.startswith('#'):
+                    continue
+                pattern, _, reason = line.partition(' ')
+                if not reason.strip():
+                    sys.exit(f'mm-compare: {path}:{n}: "<case regex> <reason>" expected')
+                out.append((re.compile(pattern), reason.strip()))
+    return out
+
+
 def mm_cases(boot, names):
-    """{case: status} of the mm selftests in one boot."""
-    out = {}
+    """{(case, n): status} of the mm selftests in one boot, the n-th case
+    of that name (a test may print one name more than once)."""
+    out, seen = {}, {}
     for name, status in boot.cases:
         parts = name.split('.')
         if len(parts) >= 2 and parts[0] == 'selftests' and parts[1] in names:
-            out[name] = status
+            n = seen.get(name, 0)
+            seen[name] = n + 1
+            out[(name, n)] = status
     return out
 
 
@@ -63,40 +90,60 @@ def main():
     ap.add_argument('base')
     ap.add_argument('series')
     ap.add_argument('--out', help='write the verdict as a checks result here')
+    ap.add_argument('--known', default=os.path.join(HERE, 'mm-known-failures.list'),
+                    help='the known failures (default harness/mm-known-failures.list)')
     a = ap.parse_args()
     names = mm_tests()
+    known = known_failures(a.known)
     base, series = load_boot(a.base), load_boot(a.series)
     bc, sc = mm_cases(base, names), mm_cases(series, names)
     if not bc or not sc:
         print(f'mm-compare: no mm selftest case in {a.base if not bc else a.series} '
               '(was it booted with XP_MM?)', file=sys.stderr)
         sys.exit(2)
+    bad = ('PASS', 'SKIP')
     regress = sorted(c for c, s in bc.items() if s == 'PASS' and sc.get(c) != 'PASS')
-    both = sorted(c for c, s in bc.items() if s not in ('PASS', 'SKIP') and sc.get(c) not in ('PASS', 'SKIP', None))
-    base_only = sorted(c for c, s in bc.items() if s not in ('PASS', 'SKIP') and sc.get(c) == 'PASS')
-    new = sorted(c for c in sc if c not in bc)
+    new_fail = sorted(c for c, s in sc.items() if s not in bad and bc.get(c, 'SKIP') in ('SKIP',))
+    both = sorted(c for c, s in bc.items() if s not in bad and sc.get(c) not in bad + (None,))
+    reason = {c: next((r for p, r in known if p.fullmatch(c[0])), None) for c in both}
+    unexplained = [c for c in both if reason[c] is None]
+    base_only = sorted(c for c, s in bc.items() if s not in bad and sc.get(c) == 'PASS')
+    missing = sorted(f'{r.run}: {t}' for r in (base, series) for t in sorted(names)
+                     if not any(n == f'selftests.{t}' or n.startswith(f'selftests.{t}.') for n, _ in r.cases))
     splats = [(r.run, p['label'], p['message']) for r in (base, series)
               for p in r.problems if p['label'] in SPLATS]
+    incomplete = [(r.run, p['label'], p['message']) for r in (base, series)
+                  for p in r.problems if p['label'] in INCOMPLETE]
     count = lambda d, s: sum(1 for v in d.values() if v == s)  # noqa: E731
     for tag, d in (('base', bc), ('series', sc)):
         print(f'    {tag:6} {len(d):4} cases: {count(d, "PASS")} passed, '
               f'{len(d) - count(d, "PASS") - count(d, "SKIP")} failed, {count(d, "SKIP")} skipped')
+    show = lambda c: f'{c[0]}' + (f' (#{c[1] + 1})' if c[1] else '')  # noqa: E731
     for title, cases in (('REGRESSION (passes on unpatched 7.3, not with the series)', regress),
-                         ('fails on both (needs its reason in Documentation/testing.md)', both),
-                         ('fails only on unpatched 7.3', base_only),
-                         ('only in the series boot', new)):
+                         ('NEW FAILURE (fails with the series, skipped or absent on 7.3)', new_fail),
+                         ('fails on both, no reason in harness/mm-known-failures.list', unexplained),
+                         ('fails on both, known', [c for c in both if reason[c]]),
+                         ('fails only on unpatched 7.3', base_only)):
         if cases:
             print(f'    {title}:')
             for c in cases:
-                print(f'      {c}: base {bc.get(c, "-")}, series {sc.get(c, "-")}')
+                why = f' -- {reason[c]}' if c in reason and reason[c] else ''
+                print(f'      {show(c)}: base {bc.get(c, "-")}, series {sc.get(c, "-")}{why}')
+    for m in missing:
+        print(f'    MISSING: no case of {m}')
     for run, label, msg in splats:
         print(f'    SPLAT in {run}: {label}: {msg}')
-    ok = not regress and not splats
+    for run, label, msg in incomplete:
+        print(f'    INCOMPLETE {run}: {label}: {msg}')
+    ok = not (regress or new_fail or unexplained or missing or splats or incomplete)
     print(f'    mm-compare: {"PASS" if ok else "FAIL"}: {len(regress)} regressions, '
-          f'{len(splats)} splats, {len(both)} cases failing on both')
+          f'{len(new_fail)} new failures, {len(both)} cases failing on both '
+          f'({len(unexplained)} without a reason), {len(missing)} tests missing, '
+          f'{len(splats)} splats, {len(incomplete)} incomplete-boot problems')
     if a.out:
-        cases = [[f'mm-compare.{c}', 'FAIL'] for c in regress]
-        cases += [[f'mm-compare.splat.{run}', 'FAIL'] for run, _, _ in splats]
+        cases = [[f'mm-compare.{show(c)}', 'FAIL'] for c in regress + new_fail + unexplained]
+        cases += [[f'mm-compare.missing.{m}', 'FAIL'] for m in missing]
+        cases += [[f'mm-compare.splat.{run}', 'FAIL'] for run, _, _ in splats + incomplete]
         cases.append(['mm-compare.no_regression', 'PASS' if ok else 'FAIL'])
         results.write(a.out, results.CheckResult(name='mm-compare', cases=cases))
     sys.exit(0 if ok else 1)

@@ -28,7 +28,8 @@ done
 echo "    scenarios: $*"
 TIMEOUT_ALL=${TIMEOUT:-}
 results=$OUT/results
-rm -rf "$results"
+# KEEP_RESULTS=1: add to the results of an earlier run (make mm-selftests).
+[ "${KEEP_RESULTS:-0}" = 1 ] || rm -rf "$results"
 mkdir -p "$results" "$OUT/logs"
 
 # Every proper prefix of the series first (in out/bisect-build, with a small

@@ -417,7 +417,7 @@ static void *lever_page_idle(void *arg)
 }
 
 static void trunc_touch(unsigned long step);
-static void sigbus_exit(int sig);
+static void catch_sigbus(void);
 
 /* A victim for the mrelease lever: a child with a populated mm. */
 static pid_t victim(struct lever_ctx *c)
@@ -431,7 +431,7 @@ static pid_t victim(struct lever_ctx *c)
 			sum += ((uint64_t *)(c->anon + p * PAGE))[0];
 		for (unsigned long p = 0; p < FILE_PAGES; p += 16)
 			sum += c->file_map[p * PAGE];
-		signal(SIGBUS, sigbus_exit);
+		catch_sigbus();
 		trunc_touch(64);
 		c->anon[0] ^= 1;
 		pause();
@@ -574,12 +574,12 @@ static void *lever_loop(void *arg)
 }
 
 /*
- * The truncation lever's files: a memfd (shmem: hole punching and
- * truncation) and a file on the block filesystem (truncation: ext2 has no
- * hole punching), each mapped shared and private by the parent, and so by
- * every child, at a 2 MiB aligned address of its own.  The files shrink by
- * up to 64 pages and regrow: a child that touches a page beyond the end
- * in between gets SIGBUS, and exits (sigbus_exit()).
+ * The truncation lever's files: a memfd (shmem) and a file on the block
+ * filesystem (ext2 through the ext4 driver), each mapped shared and
+ * private by the parent, and so by every child, in a pte table of its own.
+ * Holes are punched into both, and they shrink by up to 64 pages and
+ * regrow: a child that touches a page beyond the end in between gets
+ * SIGBUS, and exits (sigbus_exit()).
  */
 #define TRUNC_PAGES 256
 #define TRUNC_SLOT (2UL << 20)
@@ -672,16 +672,47 @@ static void trunc_touch(unsigned long step)
 	(void)sum;
 }
 
-static void sigbus_exit(int sig)
+/*
+ * A child that reads the tail the lever cut off gets SIGBUS: it exits as
+ * if done, and is counted.  A SIGBUS anywhere else fails the child.
+ */
+static atomic_long *n_tail_sigbus;
+
+static bool in_cut_tail(const char *addr)
 {
+	for (int f = 0; f < 2; f++) {
+		const char *maps[2] = { trunc_files[f].shared, trunc_files[f].private };
+
+		for (int m = 0; m < 2; m++)
+			if (maps[m] && addr >= maps[m] + (TRUNC_PAGES - 64) * PAGE &&
+			    addr < maps[m] + TRUNC_PAGES * PAGE)
+				return true;
+	}
+	return false;
+}
+
+static void sigbus_exit(int sig, siginfo_t *si, void *uc)
+{
+	if (!in_cut_tail(si->si_addr))
+		_exit(3);
+	if (n_tail_sigbus)
+		atomic_fetch_add(n_tail_sigbus, 1);
 	_exit(0);
 }
 
+static void catch_sigbus(void)
+{
+	struct sigaction sa = { .sa_sigaction = sigbus_exit, .sa_flags = SA_SIGINFO };
+
+	sigaction(SIGBUS, &sa, NULL);
+}
+
 /*
- * One thread per file: punch holes of 1 to 64 pages and write them back
- * (the memfd), and shrink the file by 1 to 64 pages and regrow it (every
- * round for the file on the block filesystem, which cannot punch holes;
- * every fourth for the memfd).
+ * One thread per file: punch holes of 1 to 64 pages and write them back,
+ * and every fourth round shrink the file by 1 to 64 pages and regrow it
+ * (the file on the RAM disk is ext2, served by the ext4 driver, which
+ * punches holes too; a file system that cannot is shrunk every round),
+ * with a pause of a millisecond between rounds.
  */
 static void *lever_truncate(void *arg)
 {
@@ -709,8 +740,7 @@ static void *lever_truncate(void *arg)
 		    !ftruncate(t->fd, (TRUNC_PAGES - n) * PAGE) &&
 		    !ftruncate(t->fd, TRUNC_PAGES * PAGE))
 			atomic_fetch_add(&n_shrink, 1);
-		if (!t->punch)
-			usleep(1000);
+		usleep(1000);
 	}
 	return NULL;
 }
@@ -976,6 +1006,7 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 	 */
 	start = time(NULL);
 	atomic_store(&cycles[2], start + stress_seconds());
+	n_tail_sigbus = &cycles[3];
 	for (int i = 0; i < ncpu; i++) {
 		workers[i] = fork();
 		ASSERT_LE(0, workers[i]);
@@ -1004,7 +1035,7 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 						sum += file_map[p * PAGE];
 					for (unsigned long p = 0; p < SHM_PAGES; p += 4 * step)
 						sum += shm[p * PAGE];
-					signal(SIGBUS, sigbus_exit);
+					catch_sigbus();
 					trunc_touch(16);
 					/* A private copy that must not leak back. */
 					anon[PAGE * (ANON_PAGES - 1)] ^= 0xff;
@@ -1135,8 +1166,8 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 		       atomic_load(&n_lever[L_MSYNC]), atomic_load(&n_lever[L_CLEAR_REFS]),
 		       atomic_load(&n_lever[L_COLD]), atomic_load(&n_lever[L_MGLRU]),
 		       atomic_load(&n_lever[L_MRELEASE]), atomic_load(&n_lever[L_REMOTE]), n_damon);
-	ksft_print_msg("truncation: %ld hole punches, %ld shrinks and regrowths (memfd and %s)\n",
-		       atomic_load(&n_punch), atomic_load(&n_shrink), dir);
+	ksft_print_msg("truncation: %ld hole punches, %ld shrinks and regrowths (memfd and %s), %ld children ended by SIGBUS in a cut-off tail\n",
+		       atomic_load(&n_punch), atomic_load(&n_shrink), dir, atomic_load(&cycles[3]));
 	ksft_print_msg("memory pressure: memory.high exceeded and reclaimed %lld times; %lld pages scanned by all reclaim in our memcg\n",
 		       highs, pgscan);
 	ksft_print_msg("verified %lu bytes, %lu lost or corrupted\n", verified, bad);

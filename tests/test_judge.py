@@ -160,6 +160,14 @@ def main():
     case('xp protocol: a failing selftest is counted as failed',
          xp(0, st_lines=['    TAP version 13', '    1..1', '    not ok 1 global.x', 'not ok 1 xp_env'],
             want=lambda d: d['selftests']['failed'] == 1))
+    case('xp protocol: a program that fails after its cases passed is a failed case',
+         xp(0, st_lines=['    KTAP version 1', '    # Subtest: cow', '    1..1', '    ok 1 a',
+                         'not ok 1 cow # exit status 139'],
+            want=lambda d: ['selftests.cow.exit_status', 'FAIL'] in d['cases'] and
+            ['selftests.cow.a', 'PASS'] in d['cases']))
+    case('xp protocol: a program whose case failed gets no extra case',
+         xp(0, st_lines=['    TAP version 13', '    1..1', '    not ok 1 global.x', 'not ok 1 xp_env'],
+            want=lambda d: not any(n.endswith('.exit_status') for n, _ in d['cases'])))
     case('xp protocol: selftests cut short (no end marker) fail the run',
          xp(1, {'selftests'}, text=xp_log().replace('XP-INIT: selftests end', 'garbage')))
     case('xp protocol: missing "XP-INIT: done" fails', xp(1, {'incomplete'}, done=False))
@@ -211,31 +219,43 @@ def main():
         return rc == 0 and ' PASS ' in out and 'failed:' not in out, out
     case('summary: a clean boot whose cases pass is a PASS row', summary_all_pass)
 
-    def mm_compare(base_cases, series_cases, series_problems=()):
+    mm_names = sorted({ln.split()[1] for ln in open(os.path.join(HERE, '..', 'harness', 'mm-selftests.list'))
+                       if ln.split() and not ln.startswith('#')})
+
+    def mm_compare(base_cases, series_cases, series_problems=(), known=''):
         d = tempfile.mkdtemp()
         paths = []
+        every = [[f'selftests.{n}.ok', 'PASS'] for n in mm_names]
         for name, cases_, probs in (('base', base_cases, ()), ('series', series_cases, series_problems)):
             path = os.path.join(d, name + '.json')
             with open(path, 'w') as f:
                 json.dump({'type': 'boot', 'run': name, 'console': '', 'verdict': 'pass', 'summary': '',
-                           'cases': cases_, 'problems': [{'label': lb, 'line': 1, 'message': lb}
-                                                         for lb in probs]}, f)
+                           'cases': every + cases_, 'problems': [{'label': lb, 'line': 1, 'message': lb}
+                                                                 for lb in probs]}, f)
             paths.append(path)
-        p = subprocess.run([sys.executable, os.path.join(HERE, '..', 'harness', 'mm-compare.py'), *paths],
-                           capture_output=True, text=True)
+        with open(os.path.join(d, 'known'), 'w') as f:
+            f.write(known)
+        p = subprocess.run([sys.executable, os.path.join(HERE, '..', 'harness', 'mm-compare.py'), *paths,
+                            '--known', os.path.join(d, 'known')], capture_output=True, text=True)
         return p.returncode, p.stdout + p.stderr
 
     mm_base = [['selftests.cow.a', 'PASS'], ['selftests.rmap.b', 'PASS'], ['selftests.merge.c', 'FAIL'],
                ['selftests.xp_env.d', 'PASS']]
+    merge_known = 'selftests\\.merge\\.c fails on 7.3 too (test)\n'
 
     def mm_compare_same():
+        rc, out = mm_compare(mm_base, mm_base, known=merge_known)
+        return rc == 0 and '1 cases failing on both (0 without a reason)' in out, out
+    case('mm-compare: the same results pass, the case failing on both having its reason', mm_compare_same)
+
+    def mm_compare_unexplained():
         rc, out = mm_compare(mm_base, mm_base)
-        return rc == 0 and '1 cases failing on both' in out and 'selftests.merge.c' in out, out
-    case('mm-compare: the same results pass, listing the case failing on both', mm_compare_same)
+        return rc == 1 and 'no reason in' in out and 'selftests.merge.c' in out, out
+    case('mm-compare: a case failing on both without a known reason fails it', mm_compare_unexplained)
 
     def mm_compare_regression():
         rc, out = mm_compare(mm_base, [['selftests.cow.a', 'PASS'], ['selftests.rmap.b', 'FAIL'],
-                                       ['selftests.merge.c', 'FAIL']])
+                                       ['selftests.merge.c', 'FAIL']], known=merge_known)
         return rc == 1 and 'REGRESSION' in out and 'selftests.rmap.b' in out, out
     case('mm-compare: a case passing on 7.3 and failing with the series fails it', mm_compare_regression)
 
@@ -244,10 +264,26 @@ def main():
         return rc == 1 and 'selftests.rmap.b: base PASS, series -' in out, out
     case('mm-compare: a case passing on 7.3 and missing with the series fails it', mm_compare_missing)
 
+    def mm_compare_new_failure():
+        rc, out = mm_compare([['selftests.cow.a', 'SKIP']], [['selftests.cow.a', 'FAIL']])
+        return rc == 1 and 'NEW FAILURE' in out, out
+    case('mm-compare: a case skipped on 7.3 and failing with the series fails it', mm_compare_new_failure)
+
+    def mm_compare_duplicate():
+        rc, out = mm_compare([['selftests.cow.a', 'PASS'], ['selftests.cow.a', 'PASS']],
+                             [['selftests.cow.a', 'FAIL'], ['selftests.cow.a', 'PASS']])
+        return rc == 1 and 'REGRESSION' in out, out
+    case('mm-compare: the first of two cases of one name failing is not hidden by the second', mm_compare_duplicate)
+
     def mm_compare_splat():
-        rc, out = mm_compare(mm_base, mm_base, series_problems=('WARNING',))
+        rc, out = mm_compare(mm_base, mm_base, series_problems=('WARNING',), known=merge_known)
         return rc == 1 and 'SPLAT in series' in out, out
     case('mm-compare: a splat in a boot fails it', mm_compare_splat)
+
+    def mm_compare_incomplete():
+        rc, out = mm_compare(mm_base, mm_base, series_problems=('timeout',), known=merge_known)
+        return rc == 1 and 'INCOMPLETE series' in out, out
+    case('mm-compare: an incomplete boot fails it', mm_compare_incomplete)
 
     with open(os.path.join(a.results, 'harness-judge.json'), 'w') as f:
         json.dump({'name': 'harness-judge', 'cases': cases}, f, indent=2)
