@@ -18,33 +18,12 @@ set -euo pipefail
 for k in "$@"; do
 	[ -f "$k" ] || die "no kernel image at $k (make bench builds out/bench/*/bzImage)"
 done
-[ -x "$OUT/bench/initramfs/bin/busybox" ] || die "no $OUT/bench/initramfs; run 'make bench' first (it builds the kernels and the initramfs this uses)."
+[ -x "$OUT/bench/root/bin/xp_bench" ] || die "no $OUT/bench/root; run 'make bench' first (it builds the kernels and the initramfs this uses)."
 
+# The initramfs of make bench with the trace's payload.
 T=$OUT/bench/trace-mc
-rm -rf "$T" && mkdir -p "$T" && cp -a "$OUT/bench/initramfs" "$T/root"
-rm -rf "$T/root/selftests"
-cat > "$T/root/init" <<'SH'
-#!/bin/busybox sh
-/bin/busybox mkdir -p /proc /sys /sbin /usr/bin /usr/sbin
-/bin/busybox --install -s
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t tracefs tracefs /sys/kernel/tracing
-t=/sys/kernel/tracing
-( : ); ( : )	# warm up: the second fork is the one to compare
-echo 1 > $t/options/stacktrace
-echo 'mcidx > 0' > $t/events/xen/xen_mc_flush/filter
-echo > $t/trace
-echo 1 > $t/events/xen/xen_mc_flush/enable
-( : )
-echo 0 > $t/events/xen/xen_mc_flush/enable
-echo "TRACE-MC-BEGIN"
-cat $t/trace
-echo "TRACE-MC-END"
-poweroff -f
-SH
-chmod +x "$T/root/init"
+rm -rf "$T" && mkdir -p "$T" && cp -a "$OUT/bench/root" "$T/root"
+install -m 0755 "$TOP/bench/guest/trace-mc.sh" "$T/root/selftests/xp_zbench"
 pack_initramfs "$T/root" "$T/initramfs.cpio.gz"
 
 for k in "$@"; do
