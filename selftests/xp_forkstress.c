@@ -878,8 +878,13 @@ static bool levers_short(const struct lever_ctx *c, long min)
 	return lever_on("truncate") && atomic_load(&n_punch) + atomic_load(&n_shrink) < min;
 }
 
-/* Bounded by XP_STRESS_SECONDS; the harness timeout only catches hangs. */
-TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
+/*
+ * Bounded by XP_STRESS_SECONDS (at most 3 times that with
+ * XP_MIN_LEVER_RUNS); the harness timeout only catches hangs, and must
+ * leave room for a soak (make soak): 3 x 10,000 s and the checks.
+ */
+#define STORM_MAX_SECONDS 10000
+TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800)
 {
 	const char *dir = getenv("XP_STRESS_DIR");
 	char path[256];
@@ -903,6 +908,9 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 1800)
 	atomic_long *cycles;
 
 	ASSERT_TRUE(levers_valid()) TH_LOG("XP_LEVERS=%s: unknown lever", getenv("XP_LEVERS"));
+	ASSERT_GE(STORM_MAX_SECONDS, stress_seconds())
+		TH_LOG("XP_STRESS_SECONDS=%lu: more than %d, the test's own timeout would stop it",
+		       stress_seconds(), STORM_MAX_SECONDS);
 	if (getenv("XP_LEVERS"))
 		ksft_print_msg("levers selected: %s\n", getenv("XP_LEVERS"));
 	if (!dir || access(dir, W_OK))
