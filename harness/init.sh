@@ -100,7 +100,7 @@ for path in $tests; do
 done
 # The mm selftests: each one a KTAP subtest whose cases kunit.py parses
 # (its own "TAP version" line replaced by a KTAP header, as some of them
-# print none), run from /tmp with /dev/shm mounted, as root or as the user
+# print none), run from /kselftests/mm with /dev/shm mounted, as root or as the user
 # the list names, killed after XP_MM_TIMEOUT seconds (default 900).
 if [ -n "$mm_missing" ]; then
 	i=$((i + 1))
@@ -108,7 +108,12 @@ if [ -n "$mm_missing" ]; then
 fi
 if [ -n "$mm_lines" ]; then
 	mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
-	cd /tmp || exit 1
+	# mremap_test maps 2 GiB (and touches 4 MiB of it): more than the
+	# heuristic overcommit allows a guest of 1 GiB.
+	echo 1 > /proc/sys/vm/overcommit_memory
+	# Their own directory: ksm_functional_tests execs ./ksm_functional_tests,
+	# gup_longterm creates its file there (the initramfs is writable).
+	cd /kselftests/mm || exit 1
 	echo "$mm_lines" > /tmp/mm.list
 	while read -r _set name bin args; do
 		i=$((i + 1))
@@ -128,7 +133,7 @@ if [ -n "$mm_lines" ]; then
 		timeout -s KILL "${XP_MM_TIMEOUT:-900}" "$@" > /tmp/mm.out 2>&1 </dev/null
 		rc=$?
 		for d in /proc/[0-9]*; do
-			case $(tr '\0' ' ' < "$d/cmdline" 2>/dev/null) in
+			case $({ tr '\0' ' ' < "$d/cmdline"; } 2>/dev/null) in
 			/kselftests/mm/*) kill -KILL "${d#/proc/}" 2>/dev/null ;;
 			esac
 		done

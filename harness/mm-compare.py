@@ -35,19 +35,22 @@ INCOMPLETE = {'timeout', 'qemu', 'no /init', 'incomplete', 'no power-off', 'self
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def mm_tests():
-    """The names of the mm selftests runs (second column of the list)."""
+def mm_tests(which):
+    """The names of the mm selftests runs of set @which (ci or full; full
+    includes ci), the second column of the list."""
     names = set()
     with open(os.path.join(HERE, 'mm-selftests.list')) as f:
         for line in f:
             fields = line.split()
-            if fields and not fields[0].startswith('#'):
+            if fields and not fields[0].startswith('#') and (which == 'full' or fields[0] == which):
                 names.add(fields[1])
     return names
 
 
 def known_failures(path):
-    """[(regex, reason)] of harness/mm-known-failures.list (or @path)."""
+    """[(kind, regex, reason)] of harness/mm-known-failures.list (or @path):
+    kind "both" explains a case failing on both kernels, kind "config" a
+    difference that comes from the two kernels' configurations."""
     out = []
     if os.path.exists(path):
         with open(path) as f:
@@ -55,10 +58,10 @@ def known_failures(path):
                 line = line.strip()
                 if not line or line.startswith('#'):
                     continue
-                pattern, _, reason = line.partition(' ')
-                if not reason.strip():
-                    sys.exit(f'mm-compare: {path}:{n}: "<case regex> <reason>" expected')
-                out.append((re.compile(pattern), reason.strip()))
+                fields = line.split(None, 2)
+                if len(fields) < 3 or fields[0] not in ('both', 'config'):
+                    sys.exit(f'mm-compare: {path}:{n}: "both|config <case regex> <reason>" expected')
+                out.append((fields[0], re.compile(fields[1]), fields[2]))
     return out
 
 
@@ -92,8 +95,10 @@ def main():
     ap.add_argument('--out', help='write the verdict as a checks result here')
     ap.add_argument('--known', default=os.path.join(HERE, 'mm-known-failures.list'),
                     help='the known failures (default harness/mm-known-failures.list)')
+    ap.add_argument('--set', default='full', choices=('ci', 'full'),
+                    help='the set of harness/mm-selftests.list both boots ran (default full)')
     a = ap.parse_args()
-    names = mm_tests()
+    names = mm_tests(a.set)
     known = known_failures(a.known)
     base, series = load_boot(a.base), load_boot(a.series)
     bc, sc = mm_cases(base, names), mm_cases(series, names)
@@ -102,10 +107,17 @@ def main():
               '(was it booted with XP_MM?)', file=sys.stderr)
         sys.exit(2)
     bad = ('PASS', 'SKIP')
+    def why(c, kind):
+        return next((r for k, p, r in known if k == kind and p.fullmatch(c[0])), None)
+
     regress = sorted(c for c, s in bc.items() if s == 'PASS' and sc.get(c) != 'PASS')
     new_fail = sorted(c for c, s in sc.items() if s not in bad and bc.get(c, 'SKIP') in ('SKIP',))
     both = sorted(c for c, s in bc.items() if s not in bad and sc.get(c) not in bad + (None,))
-    reason = {c: next((r for p, r in known if p.fullmatch(c[0])), None) for c in both}
+    reason = {c: why(c, 'both') for c in both}
+    reason.update({c: why(c, 'config') for c in regress + new_fail})
+    config = [c for c in regress + new_fail if reason[c]]
+    regress = [c for c in regress if not reason[c]]
+    new_fail = [c for c in new_fail if not reason[c]]
     unexplained = [c for c in both if reason[c] is None]
     base_only = sorted(c for c, s in bc.items() if s not in bad and sc.get(c) == 'PASS')
     missing = sorted(f'{r.run}: {t}' for r in (base, series) for t in sorted(names)
@@ -123,6 +135,7 @@ def main():
                          ('NEW FAILURE (fails with the series, skipped or absent on 7.3)', new_fail),
                          ('fails on both, no reason in harness/mm-known-failures.list', unexplained),
                          ('fails on both, known', [c for c in both if reason[c]]),
+                         ('differs by configuration, known', config),
                          ('fails only on unpatched 7.3', base_only)):
         if cases:
             print(f'    {title}:')

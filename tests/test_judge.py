@@ -241,7 +241,7 @@ def main():
 
     mm_base = [['selftests.cow.a', 'PASS'], ['selftests.rmap.b', 'PASS'], ['selftests.merge.c', 'FAIL'],
                ['selftests.xp_env.d', 'PASS']]
-    merge_known = 'selftests\\.merge\\.c fails on 7.3 too (test)\n'
+    merge_known = 'both selftests\\.merge\\.c fails on 7.3 too (test)\n'
 
     def mm_compare_same():
         rc, out = mm_compare(mm_base, mm_base, known=merge_known)
@@ -274,6 +274,13 @@ def main():
                              [['selftests.cow.a', 'FAIL'], ['selftests.cow.a', 'PASS']])
         return rc == 1 and 'REGRESSION' in out, out
     case('mm-compare: the first of two cases of one name failing is not hidden by the second', mm_compare_duplicate)
+
+    def mm_compare_config():
+        rc, out = mm_compare(mm_base, [['selftests.cow.a', 'SKIP'], ['selftests.rmap.b', 'PASS'],
+                                       ['selftests.merge.c', 'FAIL']],
+                             known=merge_known + 'config selftests\\.cow\\.a needs an option we lack\n')
+        return rc == 0 and 'differs by configuration, known' in out, out
+    case('mm-compare: a difference listed as a configuration difference passes, named', mm_compare_config)
 
     def mm_compare_splat():
         rc, out = mm_compare(mm_base, mm_base, series_problems=('WARNING',), known=merge_known)
