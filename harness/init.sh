@@ -117,7 +117,9 @@ if [ -n "$mm_lines" ]; then
 	echo "$mm_lines" > /tmp/mm.list
 	while read -r _set name bin args; do
 		i=$((i + 1))
-		echo "XP-INIT: start mm/$name $(cat /proc/uptime)" > /dev/kmsg
+		# KERN_INFO: in the kernel log, not on the console, where it
+		# would land in the middle of the KTAP lines below.
+		echo "<6>XP-INIT: start mm/$name $(cat /proc/uptime)" > /dev/kmsg
 		echo "    KTAP version 1"
 		echo "    # Subtest: $name"
 		case $bin in
