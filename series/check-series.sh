@@ -55,7 +55,7 @@ n=${#patches[@]}
 #    without Rust, unless Rust code of the prefix names a test-only option
 #    (rust_names_test_option): the one Rust user of test-only code is the
 #    KUnit module, which depends on its option, and the header that
-#    bindings_helper.h takes from patch 18 is compiled with the options off
+#    bindings_helper.h takes from patch 19 is compiled with the options off
 #    by the C objects that include it.  (The Rust crates cost about a
 #    minute and a half per build dir, nothing of it cached.)
 # The objects are every file the whole series touches, not only the
