@@ -45,10 +45,11 @@ debug: deps
 	@OUT="$${OUT:-$(CURDIR)/out}/debug" FRAGMENTS="$(addprefix $(CURDIR)/configs/,base.config mm.config kunit.config xenpv-ptep.config rust-doctests.config mm-selftests.config debug.config)" \
 		TIMEOUT=900 harness/run.sh $(call SCENARIOS,run)
 
-# zap_truncate on Debian's stock 7.3.4 kernel as a Xen PV dom0 (not in CI,
+# zap_truncate on Debian's stock 7.3.4 kernel as a Xen PV dom0, and on the
+# series in the same setup (not in CI,
 # see scenarios/stock-xen-pv.scenario).
 stock-xen-pv: deps
-	@harness/run.sh stock-xen-pv
+	@harness/run.sh $(call SCENARIOS,stock-xen-pv)
 
 # Soak: the stress selftests for SOAK_SECONDS (default 600) on Xen PV
 # (SOAK_KIND=native: booted natively).
