@@ -7,7 +7,7 @@
 # MEM=dom0/guest memory in MiB (default 1024), ICOUNT=N to run QEMU with
 # -icount shift=N (the guest's clocks then advance 2^N ns per instruction
 # executed, whatever the host's load; single-threaded TCG),
-# HOST_CPUS=N (Xen PV): QEMU's CPUs, Xen's pCPUs (default <cpus>; fewer
+# XP_HOST_CPUS=N (Xen PV): QEMU's CPUs, Xen's pCPUs (default <cpus>; fewer
 # overcommits them: Xen's scheduler then preempts dom0's vCPUs anywhere),
 # XP_QEMU_ARGS="<more QEMU arguments>", split at spaces (make profile: a
 # TCG plugin, and the RTC on the virtual clock).
@@ -21,10 +21,10 @@ extra="$*"
 timeout=${TIMEOUT:-300}
 mem=${MEM:-1024}
 mode=${XP_MODE:-tests}
-host_cpus=${HOST_CPUS:-$cpus}
+host_cpus=${XP_HOST_CPUS:-$cpus}
 [[ $host_cpus =~ ^[1-9][0-9]*$ ]] && [ "$host_cpus" -le "$cpus" ] ||
-	die "HOST_CPUS must be a number from 1 to <cpus> ($cpus), not '$host_cpus'"
-[ "$host_cpus" = "$cpus" ] || [ "$kind" = xen-pv ] || die "HOST_CPUS is for Xen PV boots (this one is $kind)"
+	die "XP_HOST_CPUS must be a number from 1 to <cpus> ($cpus), not '$host_cpus'"
+[ "$host_cpus" -eq "$cpus" ] || [ "$kind" = xen-pv ] || die "XP_HOST_CPUS is for Xen PV boots (this one is $kind)"
 stress=${XP_STRESS_SECONDS:-8}
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing; run 'make deps'."
 [ -f "$kernel" ] || die "no kernel image at $kernel; build first."
@@ -64,7 +64,7 @@ native)
 	;;
 *) die "unknown run kind $kind (xen-pv or native)" ;;
 esac
-echo "    boot $run: $kind, $cpus vCPUs$([ "$host_cpus" = "$cpus" ] || echo " on $host_cpus host CPUs"), mode=$mode, timeout ${timeout}s, console $log"
+echo "    boot $run: $kind, $cpus vCPUs$([ "$host_cpus" -eq "$cpus" ] || echo " on $host_cpus host CPUs"), mode=$mode, timeout ${timeout}s, console $log"
 set +e
 timeout --foreground -k 10 "$timeout" "${qemu[@]}" < /dev/null > "$log" 2>&1
 status=$?

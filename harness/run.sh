@@ -94,7 +94,7 @@ for spec in "$@"; do
 	if [ -z "$crash" ]; then attempts=1; else attempts=${CRASH_ATTEMPTS:-$attempts}; fi
 	for attempt in $(seq 1 "$attempts"); do
 		# shellcheck disable=SC2086 # XP_ARGS: more kernel arguments, space-separated
-		XP_MODE=$mode HOST_CPUS=$host_cpus "$TOP/harness/boot.sh" "$name" "$kind" "$cpus" "$img" "$OUT/initramfs.cpio.gz" \
+		XP_MODE=$mode XP_HOST_CPUS=$host_cpus "$TOP/harness/boot.sh" "$name" "$kind" "$cpus" "$img" "$OUT/initramfs.cpio.gz" \
 			"${args[@]}" ${XP_ARGS:-}
 		status=$(cat "$OUT/logs/$name.qemu-status")
 		jargs=(--log "$OUT/logs/$name.console.log" --run "$name" --expect "$kind" --cpus "$cpus"

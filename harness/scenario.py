@@ -72,7 +72,7 @@ def load(name):
     for key in ('cpus', 'host_cpus', 'timeout', 'attempts'):
         if not s[key].isdigit() or int(s[key]) < 1:
             fail(f'{path}: {key} must be a positive number, not {s[key]!r}')
-    if s['host_cpus'] != s['cpus'] and 'xen-pv' not in s['kind']:
+    if int(s['host_cpus']) != int(s['cpus']) and 'xen-pv' not in s['kind']:
         fail(f'{path}: host_cpus is for Xen PV scenarios (kind {s["kind"]!r})')
     if int(s['host_cpus']) > int(s['cpus']):
         fail(f'{path}: host_cpus ({s["host_cpus"]}) must not exceed cpus ({s["cpus"]})')

@@ -51,13 +51,7 @@ n=${#patches[@]}
 #  - "on": plus the options of configs/xenpv-ptep.config (test-only) that
 #    the prefix defines, in out/bisect/on;
 #  - "off": without them, in out/bisect/off; built only for the prefixes
-#    that define such an option (before that, on and off are the same);
-#    without Rust, unless Rust code of the prefix names a test-only option
-#    (rust_names_test_option): the one Rust user of test-only code is the
-#    KUnit module, which depends on its option, and the header that
-#    bindings_helper.h takes from patch 19 is compiled with the options off
-#    by the C objects that include it.  (The Rust crates cost about a
-#    minute and a half per build dir, nothing of it cached.)
+#    that define such an option (before that, on and off are the same).
 # The objects are every file the whole series touches, not only the
 # prefix's own: each includes the headers the series changes, so each
 # header is compiled in every prefix.  The whole series is compiled the
@@ -100,20 +94,6 @@ enabled_objects() {
 		sym=$(echo "$line" | grep -o -E '[$][(]CONFIG_[A-Za-z0-9_]+[)]' | head -n 1 | tr -d '$()' || true)
 		if [ -z "$sym" ] || grep -qx "$sym=[ym]" "$1/.config"; then echo "${f%.*}.o"; fi
 	done
-}
-# rust_names_test_option k: a line that patches 1..k add to Rust code
-# (.rs, rust/helpers/) names an option of configs/xenpv-ptep.config
-# outside a comment.
-rust_names_test_option() {
-	local opts
-	opts=$(sed -n 's/^CONFIG_\([A-Za-z0-9_]*\)=.*/\1/p' "$TOP/configs/xenpv-ptep.config" | paste -s -d'|')
-	for p in "${patches[@]:0:$1}"; do
-		awk -v opts="$opts" '
-			/^diff --git / { rust = ($3 ~ /[.]rs$/ || $3 ~ /^a[/]rust[/]helpers[/]/) ; next }
-			rust && /^[+]/ && !/^[+][[:space:]]*([/][/]|[/]?[*])/ && $0 ~ ("(^|[^A-Za-z0-9_])(CONFIG_)?(" opts ")([^A-Za-z0-9_]|$)") { found = 1 }
-			END { exit !found }' "$TOP/patches/$p" && return 0
-	done
-	return 1
 }
 # bisect_build k on|off frags...: compile prefix k's objects in
 # out/bisect/on|off.
@@ -160,11 +140,7 @@ bisect() {
 			  prefix_fragment; } > "$OUT/bisect/prefix-$k.config" &&
 			bisect_build $k on $frags "$OUT/bisect/prefix-$k.config" &&
 			if grep -q '^CONFIG_' "$OUT/bisect/prefix-$k.config"; then
-				if rust_names_test_option $k; then
-					bisect_build $k off $frags
-				else
-					bisect_build $k off "$TOP/configs/bisect.config"
-				fi
+				bisect_build $k off $frags
 			fi
 		   } > "$OUT/logs/bisect-$k.log" 2>&1; then
 			add "$label" PASS
