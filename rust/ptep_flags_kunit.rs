@@ -592,42 +592,58 @@ mod xen_batching {
     /// (pgd, pud and pmd tables) must be unpinned in one pass once every vma is unlinked, with
     /// no upper-level table released on its own.  Run at boot, when nothing else allocates or
     /// frees page tables.
+    ///
+    /// A zap that must reschedule (`need_resched()`) stops and clears the ptes of its table
+    /// instead of dropping it, as it should, and the tree unpin then takes that table: so up
+    /// to `ATTEMPTS` mms are tried, and in one every table must be released on its own.
+    /// Without the whole-table drop no attempt releases any.
     #[test]
     fn page_table_type_changes_are_batched() -> Result {
+        const ATTEMPTS: usize = 5;
+
         if !xen_pv() {
             skip(c"not a Xen PV guest: no page-table pinning to batch");
             return Ok(());
         }
-        let p0 = PtStats::read();
-        let t = TestMm::attach()?;
-        let addr = t.map((NTABLES + 1) * TABLE_SPAN / PAGE_SIZE)?;
-        // Consecutive 2 MiB windows: each of these pages has a pte table of its own.
-        for i in 0..NTABLES {
-            t.touch(addr + i * TABLE_SPAN, 1, 1)?;
+        let mut released = 0;
+        for attempt in 1..=ATTEMPTS {
+            let p0 = PtStats::read();
+            let t = TestMm::attach()?;
+            let addr = t.map((NTABLES + 1) * TABLE_SPAN / PAGE_SIZE)?;
+            // Consecutive 2 MiB windows: each of these pages has a pte table of its own.
+            for i in 0..NTABLES {
+                t.touch(addr + i * TABLE_SPAN, 1, 1)?;
+            }
+            let p1 = PtStats::read();
+            drop(t);
+            let p2 = PtStats::read();
+            released = p2.released - p1.released;
+            pr_info!(
+                "xen_batching (attempt {}): {} pte tables from the pool ({} refills); at exit \
+                 {} tables released one by one, {} of them deferred, {} made writable in {} \
+                 passes, {} tree unpins\n",
+                attempt,
+                p1.pooled - p0.pooled,
+                p1.pool_refills - p0.pool_refills,
+                released,
+                p2.deferred - p1.deferred,
+                p2.remapped - p1.remapped,
+                p2.remap_passes - p1.remap_passes,
+                p2.tree_unpins - p1.tree_unpins
+            );
+            assert!(p1.pooled - p0.pooled >= NTABLES as isize);
+            // Batches of 16: a pool that pinned its tables one by one would refill for each.
+            assert!(p1.pool_refills - p0.pool_refills <= (p1.pooled - p0.pooled + 15) / 16);
+            assert_eq!(p2.remapped - p1.remapped, p2.deferred - p1.deferred);
+            assert_eq!(p2.tree_unpins - p1.tree_unpins, 1);
+            if released == NTABLES as isize {
+                assert!(p2.deferred - p1.deferred >= NTABLES as isize - 1);
+                assert!(p2.remap_passes - p1.remap_passes >= 1);
+                assert!(p2.remap_passes - p1.remap_passes <= 2);
+                break;
+            }
         }
-        let p1 = PtStats::read();
-        drop(t);
-        let p2 = PtStats::read();
-        pr_info!(
-            "xen_batching: {} pte tables from the pool ({} refills); at exit {} tables released \
-             one by one, {} of them deferred, {} made writable in {} passes, {} tree unpins\n",
-            p1.pooled - p0.pooled,
-            p1.pool_refills - p0.pool_refills,
-            p2.released - p1.released,
-            p2.deferred - p1.deferred,
-            p2.remapped - p1.remapped,
-            p2.remap_passes - p1.remap_passes,
-            p2.tree_unpins - p1.tree_unpins
-        );
-        assert!(p1.pooled - p0.pooled >= NTABLES as isize);
-        // Batches of 16: a pool that pinned its tables one by one would refill for each.
-        assert!(p1.pool_refills - p0.pool_refills <= (p1.pooled - p0.pooled + 15) / 16);
-        assert_eq!(p2.released - p1.released, NTABLES as isize);
-        assert!(p2.deferred - p1.deferred >= NTABLES as isize - 1);
-        assert_eq!(p2.remapped - p1.remapped, p2.deferred - p1.deferred);
-        assert_eq!(p2.tree_unpins - p1.tree_unpins, 1);
-        assert!(p2.remap_passes - p1.remap_passes >= 1);
-        assert!(p2.remap_passes - p1.remap_passes <= 2);
+        assert_eq!(released, NTABLES as isize);
         Ok(())
     }
 
