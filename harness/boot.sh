@@ -7,8 +7,6 @@
 # MEM=dom0/guest memory in MiB (default 1024), ICOUNT=N to run QEMU with
 # -icount shift=N (the guest's clocks then advance 2^N ns per instruction
 # executed, whatever the host's load; single-threaded TCG),
-# XP_HOST_CPUS=N (Xen PV): QEMU's CPUs, Xen's pCPUs (default <cpus>; fewer
-# overcommits them: Xen's scheduler then preempts dom0's vCPUs anywhere),
 # XP_QEMU_ARGS="<more QEMU arguments>", split at spaces (make profile: a
 # TCG plugin, and the RTC on the virtual clock).
 # Writes out/logs/<run>.console.log and out/logs/<run>.qemu-status.
@@ -21,10 +19,6 @@ extra="$*"
 timeout=${TIMEOUT:-300}
 mem=${MEM:-1024}
 mode=${XP_MODE:-tests}
-host_cpus=${XP_HOST_CPUS:-$cpus}
-[[ $host_cpus =~ ^[1-9][0-9]*$ ]] && [ "$host_cpus" -le "$cpus" ] ||
-	die "XP_HOST_CPUS must be a number from 1 to <cpus> ($cpus), not '$host_cpus'"
-[ "$host_cpus" -eq "$cpus" ] || [ "$kind" = xen-pv ] || die "XP_HOST_CPUS is for Xen PV boots (this one is $kind)"
 stress=${XP_STRESS_SECONDS:-8}
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing; run 'make deps'."
 [ -f "$kernel" ] || die "no kernel image at $kernel; build first."
@@ -34,7 +28,7 @@ log=$OUT/logs/$run.console.log
 # Unknown name=value parameters reach /init as environment variables.
 args="oops=panic panic=1 brd.rd_nr=1 brd.rd_size=65536 XP_RUN=$kind XP_CPUS=$cpus XP_MODE=$mode XP_STRESS_SECONDS=$stress $extra"
 # More busy vCPU threads than host cores make multi-threaded TCG collapse.
-if [ "$host_cpus" -gt "$(nproc)" ]; then accel=tcg,thread=single; else accel=tcg,thread=multi; fi
+if [ "$cpus" -gt "$(nproc)" ]; then accel=tcg,thread=single; else accel=tcg,thread=multi; fi
 icount=() cpu=max
 if [ -n "${ICOUNT:-}" ]; then
 	[[ $ICOUNT =~ ^[0-9]$ ]] || die "ICOUNT must be a shift from 0 to 9 (2^ICOUNT ns per instruction), not '$ICOUNT'"
@@ -44,7 +38,7 @@ if [ -n "${ICOUNT:-}" ]; then
 	# ("Bad icount read"); without it both kernels boot.
 	cpu=max,-x2apic
 fi
-qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu "$cpu" -smp "$host_cpus" -nographic -nodefaults
+qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu "$cpu" -smp "$cpus" -nographic -nodefaults
       -serial stdio -no-reboot -monitor none)
 # shellcheck disable=SC2206
 [ -z "${XP_QEMU_ARGS:-}" ] || qemu+=($XP_QEMU_ARGS)
@@ -64,7 +58,7 @@ native)
 	;;
 *) die "unknown run kind $kind (xen-pv or native)" ;;
 esac
-echo "    boot $run: $kind, $cpus vCPUs$([ "$host_cpus" -eq "$cpus" ] || echo " on $host_cpus host CPUs"), mode=$mode, timeout ${timeout}s, console $log"
+echo "    boot $run: $kind, $cpus vCPUs, mode=$mode, timeout ${timeout}s, console $log"
 set +e
 timeout --foreground -k 10 "$timeout" "${qemu[@]}" < /dev/null > "$log" 2>&1
 status=$?

@@ -61,7 +61,7 @@ rc=0
 for spec in "$@"; do
 	if [[ $spec == *:* ]]; then
 		IFS=: read -r name kind cpus mode crash extra <<< "$spec"
-		mode=${mode:-tests} timeout=300 attempts=3 host_cpus=$cpus
+		mode=${mode:-tests} timeout=300 attempts=3
 		# shellcheck disable=SC2206 # kernel arguments, '+'-separated
 		args=(${extra//+/ })
 	else
@@ -94,7 +94,7 @@ for spec in "$@"; do
 	if [ -z "$crash" ]; then attempts=1; else attempts=${CRASH_ATTEMPTS:-$attempts}; fi
 	for attempt in $(seq 1 "$attempts"); do
 		# shellcheck disable=SC2086 # XP_ARGS: more kernel arguments, space-separated
-		XP_MODE=$mode XP_HOST_CPUS=$host_cpus "$TOP/harness/boot.sh" "$name" "$kind" "$cpus" "$img" "$OUT/initramfs.cpio.gz" \
+		XP_MODE=$mode "$TOP/harness/boot.sh" "$name" "$kind" "$cpus" "$img" "$OUT/initramfs.cpio.gz" \
 			"${args[@]}" ${XP_ARGS:-}
 		status=$(cat "$OUT/logs/$name.qemu-status")
 		jargs=(--log "$OUT/logs/$name.console.log" --run "$name" --expect "$kind" --cpus "$cpus"

@@ -9,9 +9,6 @@ A scenario is one boot and its expectation, one file per scenario, named
   kind          xen-pv, native, stock-xen-pv or stock-native (Debian's own
                 7.3.4 kernel instead of the series)
   cpus          vCPUs (Xen PV dom0) or CPUs (native), default 2
-  host_cpus     Xen PV only: the CPUs QEMU gives Xen (its pCPUs), default
-                cpus; fewer than cpus overcommits them, so that Xen's
-                scheduler preempts dom0's vCPUs anywhere in the kernel
   mode          tests (default) or crash (/init crashes the kernel)
   timeout       seconds before QEMU is stopped, default 300
   attempts      boots allowed to an expected crash, default 3
@@ -22,9 +19,8 @@ A scenario is one boot and its expectation, one file per scenario, named
 
   scenario.py --list SET       the names of the scenarios in SET, sorted
   scenario.py --shell NAME     the scenario as shell assignments (for
-                               harness/run.sh): name kind cpus host_cpus
-                               mode timeout attempts crash, and the array
-                               args
+                               harness/run.sh): name kind cpus mode timeout
+                               attempts crash, and the array args
 """
 import argparse
 import os
@@ -33,7 +29,7 @@ import shlex
 import sys
 
 DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scenarios')
-KEYS = {'sets', 'kind', 'cpus', 'host_cpus', 'mode', 'timeout', 'attempts', 'expect_crash', 'arg'}
+KEYS = {'sets', 'kind', 'cpus', 'mode', 'timeout', 'attempts', 'expect_crash', 'arg'}
 KINDS = {'xen-pv', 'native', 'stock-xen-pv', 'stock-native'}
 
 
@@ -68,14 +64,9 @@ def load(name):
                 s[key] = value
     if s['kind'] not in KINDS:
         fail(f'{path}: kind must be one of {sorted(KINDS)}, not {s["kind"]!r}')
-    s.setdefault('host_cpus', s['cpus'])
-    for key in ('cpus', 'host_cpus', 'timeout', 'attempts'):
+    for key in ('cpus', 'timeout', 'attempts'):
         if not s[key].isdigit() or int(s[key]) < 1:
             fail(f'{path}: {key} must be a positive number, not {s[key]!r}')
-    if int(s['host_cpus']) != int(s['cpus']) and 'xen-pv' not in s['kind']:
-        fail(f'{path}: host_cpus is for Xen PV scenarios (kind {s["kind"]!r})')
-    if int(s['host_cpus']) > int(s['cpus']):
-        fail(f'{path}: host_cpus ({s["host_cpus"]}) must not exceed cpus ({s["cpus"]})')
     if s['mode'] not in ('tests', 'crash'):
         fail(f'{path}: mode must be tests or crash, not {s["mode"]!r}')
     if s['mode'] == 'crash' and not s['expect_crash']:
@@ -105,8 +96,7 @@ def main():
         return
     s = load(a.shell)
     q = shlex.quote
-    print(f'name={q(s["name"])} kind={q(s["kind"])} cpus={q(s["cpus"])} '
-          f'host_cpus={q(s["host_cpus"])} mode={q(s["mode"])} '
+    print(f'name={q(s["name"])} kind={q(s["kind"])} cpus={q(s["cpus"])} mode={q(s["mode"])} '
           f'timeout={q(s["timeout"])} attempts={q(s["attempts"])} crash={q(s["expect_crash"])}')
     print('args=(' + ' '.join(q(x) for x in s['arg']) + ')')
 
