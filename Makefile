@@ -45,9 +45,9 @@ debug: deps
 	@OUT="$${OUT:-$(CURDIR)/out}/debug" FRAGMENTS="$(addprefix $(CURDIR)/configs/,base.config mm.config kunit.config xenpv-ptep.config rust-doctests.config mm-selftests.config debug.config)" \
 		TIMEOUT=900 harness/run.sh $(call SCENARIOS,run)
 
-# zap_truncate on Debian's stock 7.3.4 kernel as a Xen PV dom0, and on the
-# series in the same setup (not in CI,
-# see scenarios/stock-xen-pv.scenario).
+# zap_truncate on Debian's stock 7.3.4 kernel as a Xen PV dom0 (must fail),
+# then on the series booted the same way (must pass); not in CI, see
+# scenarios/stock-xen-pv.scenario.
 stock-xen-pv: deps
 	@harness/run.sh $(call SCENARIOS,stock-xen-pv)
 

@@ -30,7 +30,7 @@ mkdir -p "$B"
 #  - unpatched: Linux 7.3 as released;
 #  - lazyfix: 7.3 with only the series' first patches, up to the fix that
 #    makes lazy MMU mode work again on Xen PV (independent of the rest;
-#    the one before it pauses the mode for a read it would break): the
+#    the one before it moves a pte check that the fix would break): the
 #    fair baseline for what the ordering and the pinning changes cost;
 #  - patched: the series up to (not including) its first test-only patch.
 mapfile -t plist < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series")
