@@ -99,7 +99,8 @@ enabled_objects() {
 # out/bisect/on|off.
 bisect_build() {
 	local k=$1 cfg=$2 objs list
-	local env=(SRC="$BSRC" SERIES="$k" BUILD="$OUT/bisect/$cfg")
+	local env=(SRC="$BSRC" SERIES="$k" BUILD="$OUT/bisect/$cfg"
+		   CONFIG_LOG="$OUT/logs/bisect-$k-$cfg.config.log" BUILD_LOG="$OUT/logs/bisect-$k-$cfg.make.log")
 	shift 2
 	env+=(FRAGMENTS="$*")
 	# Called from a condition, where set -e does not apply: every step
@@ -109,8 +110,7 @@ bisect_build() {
 	mapfile -t objs <<< "$list"
 	[ -n "${objs[0]:-}" ] || { echo "no object of the series to compile" >&2; return 1; }
 	echo "    objects ($cfg): ${objs[*]}"
-	env "${env[@]}" "$TOP/harness/build.sh" objects "${objs[@]}" || return 1
-	cp "$OUT/logs/build.log" "$OUT/logs/bisect-$k-$cfg.make.log"
+	env "${env[@]}" "$TOP/harness/build.sh" objects "${objs[@]}"
 }
 bisect() {
 	mkdir -p "$OUT/bisect/verified" "$OUT/logs"
@@ -130,7 +130,7 @@ bisect() {
 			continue
 		fi
 		stage_start "series: patches 1..$k of $n (${patches[$k-1]}), $([ $rust = yes ] && echo "with" || echo "no") Rust"
-		rm -f "$OUT/logs/bisect-$k-"*.make.log
+		rm -f "$OUT/logs/bisect-$k-"*.make.log "$OUT/logs/bisect-$k-"*.config.log
 		if {
 			# (BUILD too: a new scratch tree removes its build directory.)
 			SERIES=$k SRC=$BSRC BUILD=$OUT/bisect/on "$TOP/harness/build.sh" tree &&

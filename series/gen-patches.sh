@@ -70,7 +70,7 @@ sed -i "s/^Date: .*/Date: $(date -d "$date" -R)/" "$tmp/out/0000-cover-letter.pa
 
 # The fixes of 7.3 at the head of the series, also as a series of their
 # own (patches/fixes/), with patches/fixes-cover-letter.txt.
-NFIXES=4
+NFIXES=5
 git checkout -q -B fixes "$(git rev-list --reverse pristine..series | sed -n "${NFIXES}p")"
 git config branch.fixes.description "$(cat "$TOP/patches/fixes-cover-letter.txt")"
 git format-patch -q --zero-commit --no-signature --cover-letter \
