@@ -20,7 +20,7 @@ export KDIR OUT
 # scenario.
 SCENARIOS = $(shell python3 harness/scenario.py --list $(1))
 
-.PHONY: all deps build run check debug stock-xen-pv mm-selftests bench trace-mc mc-cost profile soak negative-control-stats test-harness clean distclean help
+.PHONY: all deps build run check debug stock-xen-pv fault-injection mm-selftests bench trace-mc mc-cost profile soak negative-control-stats test-harness clean distclean help
 all: run
 
 help:
@@ -42,7 +42,7 @@ check: deps
 # DEBUG_VM, the page table check), built in out/debug (not part of CI: a
 # second full build, about 8 minutes).
 debug: deps
-	@OUT="$${OUT:-$(CURDIR)/out}/debug" FRAGMENTS="$(addprefix $(CURDIR)/configs/,base.config mm.config kunit.config xenpv-ptep.config rust-doctests.config mm-selftests.config debug.config)" \
+	@OUT="$${OUT:-$(CURDIR)/out}/debug" FRAGMENTS="$(addprefix $(CURDIR)/configs/,base.config mm.config kunit.config xenpv-ptep.config rust-doctests.config mm-selftests.config fault-injection.config debug.config)" \
 		TIMEOUT=900 harness/run.sh $(call SCENARIOS,run)
 
 # zap_truncate on Debian's stock 7.3.4 kernel as a Xen PV dom0 (must fail),
@@ -50,6 +50,13 @@ debug: deps
 # scenarios/stock-xen-pv.scenario.
 stock-xen-pv: deps
 	@harness/run.sh $(call SCENARIOS,stock-xen-pv)
+
+# Fault injection (Documentation/testing.md): the storm as a Xen PV dom0
+# with failslab and fail_page_alloc failing the allocations of its forking
+# tasks, and the two negative controls of its checks (natively); also
+# part of make check.
+fault-injection: deps
+	@harness/run.sh $(call SCENARIOS,failinject)
 
 # Soak: the stress selftests for SOAK_SECONDS (default 600) on Xen PV
 # (SOAK_KIND=native: booted natively).

@@ -319,9 +319,23 @@ def run_problems(c, kcounts, scounts, args):
     return problems
 
 
-def verdict(c, problems, expect_crash):
+def verdict(c, problems, expect_crash, expect_fail='', scounts=None):
     """(passed, summary, seconds from the storm's start to the crash)."""
     crashes = [p for p in problems if p.label in CRASH_LABELS]
+    if expect_fail:
+        # A negative control of a selftest's own check: a clean boot in
+        # which a selftest failed with the check's message.
+        # Only the selftests' own output counts (not the kernel log or
+        # command line, which may quote the pattern).
+        hit = next((l for l in c.st_block if re.search(expect_fail, l)), None)
+        failed = scounts and scounts['failed']
+        if problems:
+            return False, ('expected test failure, but: ' +
+                           ', '.join(sorted({p.label for p in problems}))), None
+        if hit is None or not failed:
+            return False, ('expected test failure NOT seen' if hit is None else
+                           'failure message matched but no selftest failed'), None
+        return True, f'expected test failure seen (/{expect_fail}/: {hit.strip()})', None
     if not expect_crash:
         ok = not problems
         return ok, 'clean' if ok else ', '.join(sorted({p.label for p in problems})), None
@@ -375,7 +389,7 @@ def judge(args):
     scounts, sreport, sjson = kunit_parse(args.ksrc, c.st_block, 'selftests', args.results, args.run)
 
     problems = c.problems + run_problems(c, kcounts, scounts, args)
-    ok, summary, detect = verdict(c, problems, args.expect_crash)
+    ok, summary, detect = verdict(c, problems, args.expect_crash, args.expect_fail, scounts)
     report(c, problems, kreport, sreport, args)
 
     cases = []
@@ -389,7 +403,8 @@ def judge(args):
             cases.append([f'selftests.{prog}.exit_status', 'FAIL'])
     results.write(os.path.join(args.results, f'{args.run}.json'), results.BootResult(
         run=args.run, console=args.log, verdict='pass' if ok else 'fail', summary=summary,
-        expect=args.expect, expect_crash=args.expect_crash, kunit=kcounts, selftests=scounts,
+        expect=args.expect, expect_crash=args.expect_crash, expect_fail=args.expect_fail,
+        kunit=kcounts, selftests=scounts,
         cases=cases, problems=[p.to_json() for p in problems], qemu_status=args.qemu_status,
         time_to_detect=detect))
     print(f'    verdict: {args.run}: {"PASS" if ok else "FAIL"} ({summary}); '
@@ -405,6 +420,9 @@ def main():
     ap.add_argument('--expect', choices=['xen-pv', 'native', 'any'], default='any')
     ap.add_argument('--cpus', type=int, default=0, help='CPUs the guest must see')
     ap.add_argument('--expect-crash', default='', help='regex: the run passes only if this crash is seen')
+    ap.add_argument('--expect-fail', default='',
+                    help='regex: a negative control; the run passes only if the boot is clean, '
+                         'a selftest failed and this line is seen')
     ap.add_argument('--expect-kunit', action='store_true', help='KUnit KTAP must be present')
     ap.add_argument('--qemu-status', type=int, default=None)
     ap.add_argument('--timeout', type=int, default=0)

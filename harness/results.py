@@ -27,6 +27,7 @@ class BootResult:
     summary: str
     expect: str = 'any'
     expect_crash: str = ''
+    expect_fail: str = ''
     kunit: dict = dataclasses.field(default_factory=dict)
     selftests: dict = dataclasses.field(default_factory=dict)
     cases: List[list] = dataclasses.field(default_factory=list)

@@ -32,12 +32,55 @@ results=$OUT/results
 [ "${KEEP_RESULTS:-0}" = 1 ] || rm -rf "$results"
 mkdir -p "$results" "$OUT/logs"
 
-# Every proper prefix of the series first (in out/bisect-build, with a small
-# configuration), then the whole series with the tests' configuration.
+# The prefix builds of the series (series/check-series.sh --bisect: every
+# prefix compiled in a tree and build directories of its own, out/bisect)
+# run beside everything else, as SCHED_IDLE: they get a CPU only when the
+# main build and the boots leave one idle (the links, the Rust crates,
+# the single-threaded mm selftests, Xen's boot), so they cost the run
+# little time and the boots the CPU they had.  Their output goes to
+# out/logs/series-bisect.log and is printed when they are waited for,
+# after the boots.  In a session of their own, stopped with the run.
+bisect_pid=
+stop_bisect() {
+	[ -z "$bisect_pid" ] || kill -TERM -- "-$bisect_pid" 2>/dev/null || true
+}
 if [ "${BISECT_BUILD:-0}" = 1 ]; then
-	"$TOP/series/check-series.sh" --results "$results" --bisect ||
-		checks_aborted series-bisect "the prefix builds stopped before their results"
+	command -v chrt >/dev/null && command -v setsid >/dev/null ||
+		die "chrt and setsid (util-linux) are needed for the prefix builds."
+	# A run killed outright (SIGKILL) leaves them running: stop those of
+	# an earlier run of this out/ first.
+	if [ -f "$OUT/bisect.pid" ]; then
+		old=$(cat "$OUT/bisect.pid")
+		# (Only if that session is still theirs: a pid can be reused.)
+		if ps -o args= -s "$old" 2>/dev/null | grep -q 'series/check-series.sh'; then
+			echo "    series: stopping the prefix builds a killed run left (session $old)"
+			kill -TERM -- "-$old" 2>/dev/null || true
+		fi
+		rm -f "$OUT/bisect.pid"
+	fi
+	# Without job control (as make and CI run us) a background child is
+	# not a process group leader, so setsid makes it the leader of a new
+	# session without forking: $! is the session.
+	set +m
+	ionice=()
+	! command -v ionice >/dev/null || ionice=(ionice -c 3)
+	setsid "${ionice[@]}" chrt --idle 0 "$TOP/series/check-series.sh" --results "$results" --bisect \
+		> "$OUT/logs/series-bisect.log" 2>&1 < /dev/null &
+	bisect_pid=$!
+	for _ in $(seq 50); do
+		sid=$(ps -o sid= -p "$bisect_pid" | tr -d ' ')
+		[ -n "$sid" ] && [ "$sid" != "$bisect_pid" ] || break
+		sleep 0.1
+	done
+	[ -z "$sid" ] || [ "$sid" = "$bisect_pid" ] ||
+		{ kill "$bisect_pid" 2>/dev/null; die "the prefix builds did not get a session of their own (setsid)."; }
+	echo "$bisect_pid" > "$OUT/bisect.pid"
+	trap stop_bisect EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	echo "    series: the prefix builds run beside the rest as SCHED_IDLE (log: $OUT/logs/series-bisect.log)"
 fi
+# The whole series with the tests' configuration.
 "$TOP/harness/build.sh" all
 SRC=$OUT/src
 BUILD=$OUT/build
@@ -48,11 +91,6 @@ if [ "${HARNESS_TESTS:-0}" = 1 ]; then
 	python3 "$TOP/tests/test_judge.py" --ksrc "$SRC" --results "$results" || true
 	stage_end
 fi
-if [ "${BISECT_BUILD:-0}" = 1 ]; then
-	"$TOP/series/check-series.sh" --results "$results" --checks ||
-		checks_aborted series "the series checks stopped before their results"
-fi
-
 stage_start "initramfs: busybox + selftests"
 "$TOP/harness/initramfs.sh" "$SRC" "$OUT/initramfs.cpio.gz"
 stage_end
@@ -61,7 +99,7 @@ rc=0
 for spec in "$@"; do
 	if [[ $spec == *:* ]]; then
 		IFS=: read -r name kind cpus mode crash extra <<< "$spec"
-		mode=${mode:-tests} timeout=300 attempts=3
+		mode=${mode:-tests} timeout=300 attempts=3 fail=
 		# shellcheck disable=SC2206 # kernel arguments, '+'-separated
 		args=(${extra//+/ })
 	else
@@ -101,6 +139,7 @@ for spec in "$@"; do
 		       --qemu-status "$status" --timeout "$TIMEOUT" --ksrc "$SRC"
 		       --vmlinux "$vmlinux" --results "$results" "${kunit[@]}")
 		[ -z "$crash" ] || jargs+=(--expect-crash "$crash")
+		[ -z "${fail:-}" ] || jargs+=(--expect-fail "$fail")
 		if python3 "$TOP/harness/judge.py" "${jargs[@]}"; then
 			ok=1
 			break
@@ -118,6 +157,21 @@ for spec in "$@"; do
 		rc=1
 	fi
 done
+
+# The prefix builds (their output as it comes, then their end), then the
+# checks of the series, which read their make output.
+if [ -n "$bisect_pid" ]; then
+	stage_start "series: the prefix builds (out/logs/series-bisect.log)"
+	tail -n +1 --pid="$bisect_pid" -f "$OUT/logs/series-bisect.log" | sed 's/^/  /'
+	brc=0
+	wait "$bisect_pid" || brc=$?
+	bisect_pid=
+	rm -f "$OUT/bisect.pid"
+	[ "$brc" = 0 ] || checks_aborted series-bisect "the prefix builds stopped before their results (exit status $brc)"
+	stage_end "$([ "$brc" = 0 ] && echo done || echo "FAIL (exit status $brc)")"
+	"$TOP/series/check-series.sh" --results "$results" --checks ||
+		checks_aborted series "the series checks stopped before their results"
+fi
 
 # A boot that did not pass fails the run even if its judge left no
 # results file for the summary to count.

@@ -14,13 +14,17 @@ A scenario is one boot and its expectation, one file per scenario, named
   attempts      boots allowed to an expected crash, default 3
   expect_crash  a regular expression (Python): the run passes only if the
                 console shows it; empty: the run must be clean
+  expect_fail   a regular expression: the negative control of a
+                selftest's own check; the run passes only if the boot is
+                clean (no kernel report), a selftest failed, and the
+                console shows it (the check's message)
   arg           one kernel argument (repeat the key for more); XP_* ones
                 configure the guest's /init and its tests
 
   scenario.py --list SET       the names of the scenarios in SET, sorted
   scenario.py --shell NAME     the scenario as shell assignments (for
                                harness/run.sh): name kind cpus mode timeout
-                               attempts crash, and the array args
+                               attempts crash fail, and the array args
 """
 import argparse
 import os
@@ -29,7 +33,7 @@ import shlex
 import sys
 
 DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scenarios')
-KEYS = {'sets', 'kind', 'cpus', 'mode', 'timeout', 'attempts', 'expect_crash', 'arg'}
+KEYS = {'sets', 'kind', 'cpus', 'mode', 'timeout', 'attempts', 'expect_crash', 'expect_fail', 'arg'}
 KINDS = {'xen-pv', 'native', 'stock-xen-pv', 'stock-native'}
 
 
@@ -44,7 +48,7 @@ def load(name):
         fail(f'no scenario {name!r} (no {os.path.relpath(path)}); '
              f'scenarios: {", ".join(names())}')
     s = {'name': name, 'sets': [], 'kind': '', 'cpus': '2', 'mode': 'tests',
-         'timeout': '300', 'attempts': '3', 'expect_crash': '', 'arg': []}
+         'timeout': '300', 'attempts': '3', 'expect_crash': '', 'expect_fail': '', 'arg': []}
     with open(path) as f:
         for n, line in enumerate(f, 1):
             line = line.strip()
@@ -71,10 +75,13 @@ def load(name):
         fail(f'{path}: mode must be tests or crash, not {s["mode"]!r}')
     if s['mode'] == 'crash' and not s['expect_crash']:
         fail(f'{path}: mode crash needs expect_crash')
-    try:
-        re.compile(s['expect_crash'])
-    except re.error as e:
-        fail(f'{path}: expect_crash is not a regular expression: {e}')
+    if s['expect_crash'] and s['expect_fail']:
+        fail(f'{path}: expect_crash and expect_fail exclude each other')
+    for key in ('expect_crash', 'expect_fail'):
+        try:
+            re.compile(s[key])
+        except re.error as e:
+            fail(f'{path}: {key} is not a regular expression: {e}')
     return s
 
 
@@ -97,7 +104,8 @@ def main():
     s = load(a.shell)
     q = shlex.quote
     print(f'name={q(s["name"])} kind={q(s["kind"])} cpus={q(s["cpus"])} mode={q(s["mode"])} '
-          f'timeout={q(s["timeout"])} attempts={q(s["attempts"])} crash={q(s["expect_crash"])}')
+          f'timeout={q(s["timeout"])} attempts={q(s["attempts"])} crash={q(s["expect_crash"])} '
+          f'fail={q(s["expect_fail"])}')
     print('args=(' + ' '.join(q(x) for x in s['arg']) + ')')
 
 

@@ -33,6 +33,11 @@
  *                      that reproduces the 2007 oops runs "idle" alone, so
  *                      that the young-clearing path is the one that meets
  *                      the window.
+ *   XP_FAILINJECT      <page %>[/<slab %>]: fault injection
+ *                      (fail_page_alloc, failslab) in the forking workers
+ *                      and every child they fork or vfork, see fi_setup()
+ *   XP_FI_CONTROL      keep: the negative control of the page-table leak
+ *                      check (a child keeps page tables past the storm)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -123,6 +128,160 @@ static int write_str(const char *path, const char *s)
 	ret = write(fd, s, strlen(s)) < 0 ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+/*
+ * Fault injection (Documentation/fault-injection/fault-injection.rst).
+ * With XP_FAILINJECT=<page %>[/<slab %>], the allocations of the tasks
+ * whose /proc/<pid>/make-it-fail is 1 (task-filter) fail: page allocations
+ * (fail_page_alloc) with a probability of <page %>, of every order and
+ * whether they may sleep or not, and slab allocations (failslab) with
+ * <slab %> (default: the same).  A fork makes about ten times as many slab
+ * allocations as page allocations, and every one must succeed.  The
+ * storm's forking workers set make-it-fail and their children inherit it:
+ * the fork in the parent (dup_mmap(), the
+ * child's page tables), the child's faults and exit, the vfork child's
+ * exec.  The levers, the parent and the checks run without it.  Each
+ * attribute's "times" starts at FI_TIMES and counts down with each failure
+ * injected: what it lost is the number injected.
+ */
+#define FI_TIMES 1000000000L
+#define FI_DEBUGFS "/sys/kernel/debug/"
+#define FI_SITES "/sys/kernel/debug/ptep_test/fail_sites"
+
+static int fi_percent = -1, fi_slab_percent = -1;
+
+/* Parses XP_FAILINJECT: false if it is set but malformed. */
+static bool fi_parse(void)
+{
+	const char *s = getenv("XP_FAILINJECT");
+	char *end;
+
+	if (!s || !*s)
+		return true;
+	fi_percent = strtol(s, &end, 10);
+	fi_slab_percent = fi_percent;
+	if (*end == '/' && end[1])
+		fi_slab_percent = strtol(end + 1, &end, 10);
+	return !*end && fi_percent >= 0 && fi_percent <= 100 &&
+	       fi_slab_percent >= 0 && fi_slab_percent <= 100;
+}
+
+static int fi_write(const char *attr, const char *file, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), FI_DEBUGFS "%s/%s", attr, file);
+	return write_str(path, val);
+}
+
+static long fi_read(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? atol(buf) : -1;
+}
+
+/* Arms both attributes; 0 or the first error. */
+static int fi_setup(void)
+{
+	static const char *const attrs[] = { "failslab", "fail_page_alloc" };
+	char v[32];
+	int ret = 0;
+
+	for (int i = 0; i < 2; i++) {
+		const char *a = attrs[i];
+
+		ret = ret ?: fi_write(a, "probability", "0");
+		ret = ret ?: fi_write(a, "task-filter", "Y");
+		ret = ret ?: fi_write(a, "verbose", "0");
+		ret = ret ?: fi_write(a, "space", "0");
+		ret = ret ?: fi_write(a, "ignore-gfp-wait", "N");
+		snprintf(v, sizeof(v), "%ld", FI_TIMES);
+		ret = ret ?: fi_write(a, "times", v);
+		ret = ret ?: fi_write(a, "interval", "1");
+	}
+	ret = ret ?: fi_write("failslab", "cache-filter", "N");
+	ret = ret ?: fi_write("fail_page_alloc", "min-order", "0");
+	ret = ret ?: fi_write("fail_page_alloc", "ignore-gfp-highmem", "N");
+	snprintf(v, sizeof(v), "%d", fi_slab_percent);
+	ret = ret ?: fi_write("failslab", "probability", v);
+	snprintf(v, sizeof(v), "%d", fi_percent);
+	ret = ret ?: fi_write("fail_page_alloc", "probability", v);
+	return ret;
+}
+
+/* Disarms both; returns how many failures each injected (-1: unknown). */
+static void fi_stop(long *slab, long *page)
+{
+	long t;
+
+	fi_write("failslab", "probability", "0");
+	fi_write("fail_page_alloc", "probability", "0");
+	t = fi_read(FI_DEBUGFS "failslab/times");
+	*slab = t < 0 ? -1 : FI_TIMES - t;
+	t = fi_read(FI_DEBUGFS "fail_page_alloc/times");
+	*page = t < 0 ? -1 : FI_TIMES - t;
+}
+
+/*
+ * The fallbacks for a failed allocation on the paths the series changes
+ * (its own, and the mmu_gather's at exit), as the kernel counts them
+ * (CONFIG_PTEP_TEST_HOOKS): "<site> <count>" lines, only the sites that
+ * exist on this kernel and platform.  Returns the number of sites.
+ */
+#define FI_MAX_SITES 16
+struct fi_sites {
+	int n;
+	char name[FI_MAX_SITES][48];
+	long count[FI_MAX_SITES];
+};
+
+static int fi_sites_read(struct fi_sites *s)
+{
+	FILE *f = fopen(FI_SITES, "r");
+
+	s->n = 0;
+	if (!f)
+		return -1;
+	while (s->n < FI_MAX_SITES &&
+	       fscanf(f, "%47s %ld", s->name[s->n], &s->count[s->n]) == 2)
+		s->n++;
+	fclose(f);
+	return s->n;
+}
+
+/*
+ * A /proc/meminfo line in kB.  PageTables counts the page tables in use
+ * (from their constructor to their destructor), not the pages the series'
+ * Xen PV pools hold, which are constructed when handed out.
+ */
+static long meminfo_kb(const char *key)
+{
+	char line[128];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f;
+
+	/* Fold the CPUs' pending vmstat deltas in first. */
+	write_str("/proc/sys/vm/stat_refresh", "1");
+	f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = atol(line + n + 1);
+			break;
+		}
+	fclose(f);
+	return v;
 }
 
 static uint64_t pattern(unsigned long gen, unsigned long page, unsigned long word)
@@ -847,6 +1006,81 @@ static int ordering_suite(struct __test_metadata *_metadata)
 	return strstr(buf, "ok 1 rmap_walks_never_meet_unpinned_pte_pages") ? 1 : -2;
 }
 
+/*
+ * After the storm with fault injection, its workers dead and its levers
+ * stopped: it was injected, every fallback that the kernel lists was
+ * taken, and the page tables came back to where they were before the
+ * workers started (those of every dead child freed, RCU-delayed ones
+ * included: up to 10 s; 256 kB for the test process's own, whose lever
+ * threads may have mapped more since, and the kernel's vmalloc tables).
+ * XP_FI_CONTROL=keep, the negative control of that last check: a child
+ * that keeps 512 pte tables (2 MiB) past the storm must fail it; the
+ * other checks are skipped then.
+ */
+#define FI_PT_SLACK_KB 256
+#define FI_KEEP_TABLES 512
+static void fault_injection_checks(struct __test_metadata *_metadata,
+				   struct fi_sites *sites0, struct fi_sites *sites1, long pt0)
+{
+	const char *ctl = getenv("XP_FI_CONTROL");
+	long slab, page, pt = -1;
+	pid_t keeper = -1;
+	int pipefd[2];
+	char c;
+
+	fi_stop(&slab, &page);
+	ksft_print_msg("fault injection: %ld slab and %ld page allocations failed\n", slab, page);
+	ASSERT_EQ(sites0->n, fi_sites_read(sites1));
+	for (int i = 0; i < sites1->n; i++)
+		ksft_print_msg("fault injection: fallback %s taken %ld times\n", sites1->name[i],
+			       sites1->count[i] - sites0->count[i]);
+	if (!ctl || strcmp(ctl, "keep")) {
+		EXPECT_LT(0, slab) TH_LOG("failslab injected nothing");
+		EXPECT_LT(0, page) TH_LOG("fail_page_alloc injected nothing");
+		for (int i = 0; i < sites1->n; i++) {
+			EXPECT_LT(0, sites1->count[i] - sites0->count[i])
+				TH_LOG("the fallback %s was never taken: injection did not reach it",
+				       sites1->name[i]);
+		}
+	} else {
+		ASSERT_EQ(0, pipe(pipefd));
+		keeper = fork();
+		ASSERT_LE(0, keeper);
+		if (!keeper) {
+			/* Regions of 2 MiB, one page touched in each. */
+			char *m = mmap(NULL, (unsigned long)FI_KEEP_TABLES << 21,
+				       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (m == MAP_FAILED)
+				_exit(1);
+			for (int r = 0; r < FI_KEEP_TABLES; r++)
+				m[(unsigned long)r << 21] = 1;
+			if (write(pipefd[1], "k", 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+		ASSERT_EQ(1, read(pipefd[0], &c, 1));
+		ksft_print_msg("fault injection: negative control: a child keeps %d pte tables\n",
+			       FI_KEEP_TABLES);
+	}
+	for (int t = 0; t < 100; t++) {
+		pt = meminfo_kb("PageTables");
+		if (pt >= 0 && pt <= pt0 + FI_PT_SLACK_KB)
+			break;
+		usleep(100000);
+	}
+	ksft_print_msg("fault injection: page tables %ld kB after the storm, %ld kB before\n",
+		       pt, pt0);
+	EXPECT_GE(pt0 + FI_PT_SLACK_KB, pt)
+		TH_LOG("page tables not freed: %ld kB after the storm, %ld kB before (%ld kB allowed)",
+		       pt, pt0, (long)FI_PT_SLACK_KB);
+	if (keeper > 0) {
+		kill(keeper, SIGKILL);
+		waitpid(keeper, NULL, 0);
+	}
+}
+
 FIXTURE(storm) {
 };
 
@@ -906,8 +1140,13 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 	time_t start, elapsed, extended = 0;
 	pid_t *workers;
 	atomic_long *cycles;
+	struct fi_sites sites0, sites1;
+	long pt0 = -1;
 
 	ASSERT_TRUE(levers_valid()) TH_LOG("XP_LEVERS=%s: unknown lever", getenv("XP_LEVERS"));
+	ASSERT_TRUE(fi_parse())
+		TH_LOG("XP_FAILINJECT=%s: expected <page %%>[/<slab %%>], 0 to 100",
+		       getenv("XP_FAILINJECT"));
 	ASSERT_GE(STORM_MAX_SECONDS, stress_seconds())
 		TH_LOG("XP_STRESS_SECONDS=%lu: more than %d, the test's own timeout would stop it",
 		       stress_seconds(), STORM_MAX_SECONDS);
@@ -1012,6 +1251,17 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 	 * cycles[2] is the end of the storm, which the parent may push back
 	 * (see below): the workers read it there.
 	 */
+	if (fi_percent >= 0) {
+		ASSERT_LT(0, fi_sites_read(&sites0))
+			TH_LOG("no site in %s: the kernel needs CONFIG_PTEP_TEST_HOOKS", FI_SITES);
+		pt0 = meminfo_kb("PageTables");
+		ASSERT_LE(0, pt0) TH_LOG("no PageTables line in /proc/meminfo");
+		ASSERT_EQ(0, fi_setup())
+			TH_LOG("cannot arm %sfailslab and fail_page_alloc: the kernel needs CONFIG_FAULT_INJECTION_DEBUG_FS, CONFIG_FAILSLAB and CONFIG_FAIL_PAGE_ALLOC",
+			       FI_DEBUGFS);
+		ksft_print_msg("fault injection: %d %% of the page and %d %% of the slab allocations of the workers and their children fail; page tables %ld kB\n",
+			       fi_percent, fi_slab_percent, pt0);
+	}
 	start = time(NULL);
 	atomic_store(&cycles[2], start + stress_seconds());
 	n_tail_sigbus = &cycles[3];
@@ -1019,7 +1269,10 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 		workers[i] = fork();
 		ASSERT_LE(0, workers[i]);
 		if (!workers[i]) {
-			unsigned long forks = 0, execs = 0, failed = 0;
+			unsigned long forks = 0, execs = 0, failed = 0, signaled = 0;
+
+			if (fi_percent >= 0 && write_str("/proc/self/make-it-fail", "1"))
+				_exit(2);
 
 			while (time(NULL) < atomic_load(&cycles[2])) {
 				pid_t c = fork();
@@ -1052,6 +1305,8 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 				if (c < 0 || waitpid(c, &st, 0) != c || !WIFEXITED(st) ||
 				    WEXITSTATUS(st))
 					failed++;
+				if (c > 0 && WIFSIGNALED(st))
+					signaled++;
 				forks++;
 				if (forks % 4 == 0) {
 					c = vfork();
@@ -1065,12 +1320,17 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 					execs++;
 				}
 			}
-			printf("# worker %d: %lu forks, %lu execs, %lu failed children\n",
-			       i, forks, execs, failed);
+			/* (Under injection, until it succeeds.) */
+			while (fi_percent >= 0 && write_str("/proc/self/make-it-fail", "0"))
+				;
+			printf("# worker %d: %lu forks, %lu execs, %lu failed children%s, %lu killed by a signal\n",
+			       i, forks, execs, failed,
+			       fi_percent >= 0 ? " (fault injection: failures expected)" : "",
+			       signaled);
 			atomic_fetch_add(&cycles[0], forks);
 			atomic_fetch_add(&cycles[1], execs);
 			fflush(stdout);
-			_exit(failed ? 1 : 0);
+			_exit(failed && fi_percent < 0 ? 1 : 0);
 		}
 	}
 
@@ -1121,6 +1381,8 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 		n_damon = damon_paddr_stop();
 		EXPECT_LT(0, n_damon) TH_LOG("DAMON (paddr) never tried its scheme (%ld)", n_damon);
 	}
+	if (fi_percent >= 0)
+		fault_injection_checks(_metadata, &sites0, &sites1, pt0);
 
 	/*
 	 * Nothing lost: the anon pattern, shmem, and the file after a re-read.

@@ -138,7 +138,8 @@ def main():
 
     def xp(want_rc, want_labels=(), want=None, **kw):
         opts = dict(expect='xen-pv', cpus=2, qemu_status=0)
-        opts.update({k: v for k, v in kw.items() if k in ('expect', 'cpus', 'qemu_status', 'expect_crash')})
+        opts.update({k: v for k, v in kw.items()
+                     if k in ('expect', 'cpus', 'qemu_status', 'expect_crash', 'expect_fail')})
         logkw = {k: v for k, v in kw.items() if k not in opts}
 
         def fn():
@@ -182,6 +183,24 @@ def main():
         0, text=read('oops-panic-xen-reboot.txt'), expect_crash=r'BUG: unable to handle page fault'))
     case('expected crash absent fails', xp(1, expect_crash=r'BUG: unable to handle page fault'))
 
+    # expect_fail, the negative control of a selftest's own check: a clean
+    # boot, a failed selftest, and the check's message.
+    fi_fail = scenario.load('native-failinject-unreached')['expect_fail']
+    unreached = ['    TAP version 13', '    1..1',
+                 "    # storm: the fallback exit_gather_batch was never taken: injection did not reach it",
+                 '    not ok 1 storm.fork_exec_exit_under_reclaim', 'not ok 1 xp_forkstress # exit status 1']
+    case('expected test failure seen passes', xp(0, expect_fail=fi_fail, st_lines=unreached))
+    case('expected test failure absent fails', xp(1, expect_fail=fi_fail))
+    case('expected test failure message without a failed selftest fails',
+         xp(1, expect_fail=fi_fail, st_lines=unreached[:3] + ['    ok 1 storm.x', 'ok 1 xp_forkstress']))
+    other_failure = ['    TAP version 13', '    1..1', '    not ok 1 storm.x', 'not ok 1 xp_forkstress # exit status 1']
+    case('expected test failure message outside the selftests\' output does not count', xp(
+        1, expect_fail=fi_fail, text=xp_log(st_lines=other_failure).replace(
+            'Run /init as init process', 'the fallback x was never taken\r\r\nRun /init as init process')))
+    case('expected test failure in a boot with a kernel report fails', xp(
+        1, {'WARNING'}, expect_fail=fi_fail, st_lines=unreached[:3] + [
+            'WARNING: CPU: 1 PID: 7 at mm/memory.c:1 f+0x1/0x2'] + unreached[3:]))
+
     # The stock-* scenarios (their own pattern): zap_truncate must fail,
     # and the kernel must have reported the bad page cache itself.
     zap_fail = scenario.load('stock-native')['expect_crash']
@@ -197,11 +216,11 @@ def main():
 
     # harness/summary.py: a clean boot with a failed case is a failed run,
     # and the summary names the case (CI logs often keep only those lines).
-    def summary(cases_, verdict='pass'):
+    def summary(cases_, verdict='pass', **extra):
         d = tempfile.mkdtemp()
         with open(os.path.join(d, 'boot.json'), 'w') as f:
             json.dump({'type': 'boot', 'run': 'boot', 'console': '', 'verdict': verdict, 'summary': 'clean', 'kunit': {},
-                       'cases': cases_}, f)
+                       'cases': cases_, **extra}, f)
         p = subprocess.run([sys.executable, os.path.join(HERE, '..', 'harness', 'summary.py'), d],
                            capture_output=True, text=True)
         return p.returncode, p.stdout
@@ -218,6 +237,18 @@ def main():
         rc, out = summary([['kunit.a.b', 'PASS']])
         return rc == 0 and ' PASS ' in out and 'failed:' not in out, out
     case('summary: a clean boot whose cases pass is a PASS row', summary_all_pass)
+
+    def summary_expect_fail():
+        # The expected failure of a negative control is not counted; a
+        # KUnit failure in the same boot still is.
+        cases_ = [['kunit.a.b', 'PASS'], ['selftests.xp_forkstress.storm.x', 'FAIL']]
+        rc1, out1 = summary(cases_, expect_fail='never taken')
+        rc2, out2 = summary(cases_ + [['kunit.a.c', 'FAIL']], expect_fail='never taken')
+        ok = (rc1 == 0 and out1.splitlines()[-1] == '2 passed, 0 failed, 0 skipped' and
+              rc2 == 1 and out2.splitlines()[-1] == '2 passed, 1 failed, 0 skipped')
+        return ok, out1 + out2
+    case('summary: a negative control\'s expected failure is not counted, a KUnit failure beside it is',
+         summary_expect_fail)
 
     mm_names = sorted({ln.split()[1] for ln in open(os.path.join(HERE, '..', 'harness', 'mm-selftests.list'))
                        if ln.split() and not ln.startswith('#')})
