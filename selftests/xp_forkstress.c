@@ -167,25 +167,39 @@ static bool fi_parse(void)
 	       fi_slab_percent >= 0 && fi_slab_percent <= 100;
 }
 
+/*
+ * The value of the "@key value" line of @path (memory.stat, or
+ * /proc/meminfo with a key that ends in ':'), or its first number when
+ * @key is NULL (memory.current, a debugfs attribute); -1 if unavailable.
+ */
+static long long file_value(const char *path, const char *key)
+{
+	char line[256], k[64];
+	long long v, ret = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!key && sscanf(line, "%lld", &v) == 1) {
+			ret = v;
+			break;
+		}
+		if (key && sscanf(line, "%63s %lld", k, &v) == 2 && !strcmp(k, key)) {
+			ret = v;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
 static int fi_write(const char *attr, const char *file, const char *val)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), FI_DEBUGFS "%s/%s", attr, file);
 	return write_str(path, val);
-}
-
-static long fi_read(const char *path)
-{
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? atol(buf) : -1;
 }
 
 /* Arms both attributes; 0 or the first error. */
@@ -224,9 +238,9 @@ static void fi_stop(long *slab, long *page)
 
 	fi_write("failslab", "probability", "0");
 	fi_write("fail_page_alloc", "probability", "0");
-	t = fi_read(FI_DEBUGFS "failslab/times");
+	t = file_value(FI_DEBUGFS "failslab/times", NULL);
 	*slab = t < 0 ? -1 : FI_TIMES - t;
-	t = fi_read(FI_DEBUGFS "fail_page_alloc/times");
+	t = file_value(FI_DEBUGFS "fail_page_alloc/times", NULL);
 	*page = t < 0 ? -1 : FI_TIMES - t;
 }
 
@@ -258,30 +272,38 @@ static int fi_sites_read(struct fi_sites *s)
 }
 
 /*
+ * True while fault injection is on and some fail site has not been taken
+ * since @s0: the storm goes on, a second at a time, up to three times its
+ * length, so that a rare site (one the storm reaches a few times a run)
+ * is counted before the check below says it was never reached.
+ */
+static bool fi_sites_short(const struct fi_sites *s0)
+{
+	const char *ctl = getenv("XP_FI_CONTROL");
+	struct fi_sites s;
+
+	/* XP_FI_CONTROL=keep checks the page tables only. */
+	if (fi_percent < 0 || (ctl && !strcmp(ctl, "keep")) || fi_sites_read(&s) != s0->n)
+		return false;
+	for (int i = 0; i < s.n; i++)
+		if (s.count[i] == s0->count[i])
+			return true;
+	return false;
+}
+
+/*
  * A /proc/meminfo line in kB.  PageTables counts the page tables in use
  * (from their constructor to their destructor), not the pages the series'
  * Xen PV pools hold, which are constructed when handed out.
  */
 static long meminfo_kb(const char *key)
 {
-	char line[128];
-	size_t n = strlen(key);
-	long v = -1;
-	FILE *f;
+	char k[64];
 
 	/* Fold the CPUs' pending vmstat deltas in first. */
 	write_str("/proc/sys/vm/stat_refresh", "1");
-	f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':') {
-			v = atol(line + n + 1);
-			break;
-		}
-	fclose(f);
-	return v;
+	snprintf(k, sizeof(k), "%s:", key);
+	return file_value("/proc/meminfo", k);
 }
 
 static uint64_t pattern(unsigned long gen, unsigned long page, unsigned long word)
@@ -317,32 +339,13 @@ static bool swap_active(void)
 	return lines > 1;
 }
 
-/*
- * A "key value" line of a cgroup file (memory.stat), or the single number
- * of memory.current when @key is NULL; -1 if unavailable.
- */
+/* A cgroup file's value: see file_value(). */
 static long long cg_read(const char *file, const char *key)
 {
-	char path[128], line[256], k[64];
-	long long v, ret = -1;
-	FILE *f;
+	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/fs/cgroup/xp/%s", file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!key && sscanf(line, "%lld", &v) == 1) {
-			ret = v;
-			break;
-		}
-		if (key && sscanf(line, "%63s %lld", k, &v) == 2 && !strcmp(k, key)) {
-			ret = v;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
+	return file_value(path, key);
 }
 
 /* Compare @npages at @base with pattern(gen); log the first mismatches. */
@@ -1114,7 +1117,7 @@ static bool levers_short(const struct lever_ctx *c, long min)
 
 /*
  * Bounded by XP_STRESS_SECONDS (at most 3 times that with
- * XP_MIN_LEVER_RUNS); the harness timeout only catches hangs, and must
+ * XP_MIN_LEVER_RUNS or fault injection); the harness timeout only catches hangs, and must
  * leave room for a soak (make soak): 3 x 10,000 s and the checks.
  */
 #define STORM_MAX_SECONDS 10000
@@ -1249,7 +1252,10 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 	ASSERT_NE(MAP_FAILED, cycles);
 	/*
 	 * cycles[2] is the end of the storm, which the parent may push back
-	 * (see below): the workers read it there.
+	 * (see below); cycles[4] is set when the parent ends it.  The workers
+	 * stop on that, not on cycles[2]: one that read the end before the
+	 * parent pushed it back would leave a storm that goes on without it.
+	 * They stop at three times the storm's length at the latest.
 	 */
 	if (fi_percent >= 0) {
 		ASSERT_LT(0, fi_sites_read(&sites0))
@@ -1274,7 +1280,8 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 			if (fi_percent >= 0 && write_str("/proc/self/make-it-fail", "1"))
 				_exit(2);
 
-			while (time(NULL) < atomic_load(&cycles[2])) {
+			while (!atomic_load(&cycles[4]) &&
+			       time(NULL) <= start + 3 * (time_t)stress_seconds()) {
 				pid_t c = fork();
 				int st;
 
@@ -1338,14 +1345,15 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 	 * Meanwhile the parent keeps dirtying the shared file.  With
 	 * XP_MIN_LEVER_RUNS, a storm whose levers have not all run that often
 	 * by its end (a loaded host) goes on, a second at a time, up to three
-	 * times its length; the counts are checked below.
+	 * times its length; the counts are checked below.  So does a storm
+	 * with fault injection whose fail sites have not all been taken.
 	 */
 	for (;;) {
 		time_t now = time(NULL);
 
 		if (now >= atomic_load(&cycles[2])) {
 			if (now >= start + 3 * (time_t)stress_seconds() ||
-			    !levers_short(&ctx, min_lever_runs()))
+			    (!levers_short(&ctx, min_lever_runs()) && !fi_sites_short(&sites0)))
 				break;
 			atomic_store(&cycles[2], now + 1);
 			extended = now + 1 - start - stress_seconds();
@@ -1357,6 +1365,7 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 		last_child = workers[gen % ncpu];
 		usleep(20000);
 	}
+	atomic_store(&cycles[4], 1);
 	elapsed = time(NULL) - start;
 
 	for (int i = 0; i < ncpu; i++) {
@@ -1423,7 +1432,7 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 	close(fd);
 	unlink(path);
 
-	ksft_print_msg("storm: %lds on %d CPUs (%lus asked, %lds added for the levers' counts), file on %s, %lu file generations, levers pause %u ms\n",
+	ksft_print_msg("storm: %lds on %d CPUs (%lus asked, %lds added for the levers' counts or the fail sites), file on %s, %lu file generations, levers pause %u ms\n",
 		       (long)elapsed, ncpu, stress_seconds(), (long)extended, dir, gen,
 		       (unsigned int)(lever_pause_us(L_IDLE) / 1000));
 	ksft_print_msg("cycles: %ld fork + exit, %ld vfork + exec (%.1f fork + exit per second)\n",
