@@ -20,7 +20,7 @@ export KDIR OUT
 # scenario.
 SCENARIOS = $(shell python3 harness/scenario.py --list $(1))
 
-.PHONY: all deps build run check debug stock-xen-pv fault-injection mm-selftests bench trace-mc mc-cost profile soak negative-control-stats test-harness clean distclean help
+.PHONY: all deps build run check debug stock-xen-pv fault-injection mm-selftests bench ablation trace-mc mc-cost profile soak negative-control-stats test-harness clean distclean help
 all: run
 
 help:
@@ -85,6 +85,14 @@ mm-selftests: deps
 # is Documentation/benchmarks-icount*).
 bench: deps
 	@bench/bench.sh
+
+# The ablation (not part of CI): on Xen PV, 7.3, 7.3 + the lazy MMU fix,
+# that + the series' plain store alone (bench/plain-store.diff), the core
+# series, then each performance patch added in turn; every step against
+# the one before it and against 7.3 + the lazy MMU fix, ROUNDS interleaved
+# rounds (ICOUNT=N as for bench); writes Documentation/ablation*.
+ablation: deps
+	@ABLATION=1 bench/bench.sh
 
 # Multicalls of one fork + exit by caller, for each kernel make bench built
 # (xen_mc_flush tracepoint with stack traces; not part of CI).

@@ -13,7 +13,8 @@
 # and BUILD_LOG where the output of the configuration and of make go
 # (default out/logs/config.log and out/logs/build.log; the prefix builds
 # of series/check-series.sh, which run beside the main build, keep theirs
-# apart).
+# apart), EXTRA_DIFF=file a diff applied after the series as a commit of
+# its own (the lab's bench-only variants, bench/*.diff; never make check).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -95,9 +96,15 @@ prepare_tree() {
 	base=$(base_dir)
 	id=$(base_id "$base")
 	mkdir -p "$OUT"
+	if [ -n "${EXTRA_DIFF:-}" ]; then
+		[ -f "$EXTRA_DIFF" ] || die "EXTRA_DIFF=$EXTRA_DIFF is not a file."
+		EXTRA_DIFF=$(realpath "$EXTRA_DIFF")
+	fi
 	want=$( { echo "$id"; for p in $(series_list); do
 		[ -f "$TOP/patches/$p" ] || die "patches/series names $p, but patches/$p does not exist."
-		sha1sum "$TOP/patches/$p"; done; } | sha1sum | cut -d' ' -f1)
+		sha1sum "$TOP/patches/$p"; done
+		[ -z "${EXTRA_DIFF:-}" ] || { echo "extra diff"; sha1sum < "$EXTRA_DIFF"; }; } |
+		sha1sum | cut -d' ' -f1)
 	stamp=$SRC/.xp-tree-stamp
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 		echo "    tree: $id, $(series_list | grep -c .) patches, unchanged"
@@ -141,8 +148,9 @@ prepare_tree() {
 	# checkout takes most of a minute, once per prefix in check-series.sh).
 	stage_start "tree: git am patches/series"
 	local p n=0 err wt=$SRC.am-worktree new files
-	mapfile -t files < <(for p in $(series_list); do
-		sed -n 's|^diff --git a/\([^ ]*\) b/\([^ ]*\)$|/\1\n/\2|p' "$TOP/patches/$p"; done | sort -u)
+	mapfile -t files < <( { for p in $(series_list); do
+		sed -n 's|^diff --git a/\([^ ]*\) b/\([^ ]*\)$|/\1\n/\2|p' "$TOP/patches/$p"; done
+		[ -z "${EXTRA_DIFF:-}" ] || sed -n 's|^+++ b/\([^[:space:]]*\).*$|/\1|p' "$EXTRA_DIFF"; } | sort -u)
 	(cd "$SRC" && git worktree prune && rm -rf "$wt" &&
 	 git worktree add -q --no-checkout --detach "$wt" pristine &&
 	 cd "$wt" && git sparse-checkout set --no-cone "${files[@]:-/MAINTAINERS}" &&
@@ -155,6 +163,13 @@ prepare_tree() {
 			die "patch $n, patches/$p, does not apply to $id with git am: $(echo "$err" | head -n 5 | tr '\n' ' ')Nothing was built; the scratch tree $SRC was left unstamped."
 		fi
 	done
+	if [ -n "${EXTRA_DIFF:-}" ]; then
+		if ! err=$(cd "$wt" && git apply --index "$EXTRA_DIFF" 2>&1 &&
+			   git commit -q -m "extra: $(basename "$EXTRA_DIFF")" 2>&1); then
+			(cd "$SRC" && git worktree remove --force "$wt")
+			die "EXTRA_DIFF=$EXTRA_DIFF does not apply after patch $n: $(echo "$err" | head -n 5 | tr '\n' ' ')Nothing was built; the scratch tree $SRC was left unstamped."
+		fi
+	fi
 	new=$(cd "$wt" && git rev-parse HEAD)
 	(cd "$SRC" && git worktree remove --force "$wt" &&
 	 git checkout -q -f -B series "$new" && git clean -q -fdx -e .xp-base-id) ||
