@@ -97,6 +97,8 @@ def plot(data, kernels):
         series[n] = [med(v_of[n], k) / b if b and med(v_of[n], k) is not None else None
                      for k in ran]
     vals = [r for s in series.values() for r in s if r is not None]
+    if not vals:
+        return None
     lo, hi = min(0.5, min(vals)), max(1.5, max(vals))
     w, h, x0, y0, pw, ph = 860, 480, 60, 30, 560, 380
     def xy(i, r):

@@ -38,7 +38,12 @@ mkdir -p "$B"
 mapfile -t plist < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series")
 pseries=$(printf '%s\n' "${plist[@]}" | grep -n 'test-only' | head -n1 | cut -d: -f1)
 pseries=$((pseries - 1))
-subject() { sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$TOP/patches/${plist[$(($1 - 1))]}" | head -n1; }
+# The subject of patch $1 of the series, unfolded, without its [PATCH n/m].
+subject() {
+	awk '/^Subject: / { s = $0
+		while ((getline l) > 0 && l ~ /^[ \t]/) s = s l
+		sub(/^Subject: (\[[^]]*\] )?/, "", s); print s; exit }' "$TOP/patches/${plist[$(($1 - 1))]}"
+}
 # lazyfix: the series up to the lazy MMU mode fix, which must be patch 2,
 # after the uffd-wp check it needs moved (patch 1).
 lazyfix=2
@@ -59,9 +64,17 @@ report=benchmarks
 #    patch before the Rust ones, which change no benchmarked path;
 #  - patched: as above.
 if [ "${ABLATION:-0}" = 1 ]; then
-	core=$(for i in $(seq 1 "$pseries"); do subject "$i"; done |
-	       grep -n 'pin and unpin page tables without taking' | cut -d: -f1)
-	[ -n "$core" ] || die "patches/series has no 'pin and unpin page tables without taking the pte locks' patch; update bench/bench.sh's ablation"
+	core=
+	for i in $(seq 1 "$pseries"); do
+		if subject "$i" | grep -q 'pin and unpin page tables without taking the'; then
+			core=$i
+			break
+		fi
+	done
+	[ -n "$core" ] || die "no patch of patches/series up to $pseries pins and unpins page tables without taking the pte locks; update bench/bench.sh's ablation"
+	# Eleven scratch trees and build directories of about 4 GB each.
+	avail=$(df -Pk "$B" | awk 'NR == 2 { print int($4 / 1048576) }')
+	[ "$avail" -ge 45 ] || die "the ablation needs about 45 GB free under $B; $avail GB are"
 	last=$pseries
 	while [ "$last" -gt "$core" ] && subject "$last" | grep -q '^rust:'; do last=$((last - 1)); done
 	kernels=(unpatched lazyfix plainstore core)
@@ -77,8 +90,9 @@ for k in "${kernels[@]}"; do
 	lazyfix) series=$lazyfix ;;
 	plainstore) series=$lazyfix extra=$TOP/bench/plain-store.diff ;;
 	core) series=$core ;;
-	p*) series=${k#p} ;;
 	patched) series=$pseries ;;
+	p[0-9]*) series=${k#p} ;;
+	*) die "bench.sh: unknown kernel $k" ;;
 	esac
 	stage_start "bench: build $k kernel"
 	SERIES=$series EXTRA_DIFF=$extra SRC=$B/src-$k BUILD=$B/build-$k FRAGMENTS="$frag" \

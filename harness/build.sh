@@ -21,6 +21,14 @@ set -euo pipefail
 what=${1:-all}
 SRC=${SRC:-$OUT/src}
 BUILD=${BUILD:-$OUT/build}
+[ -z "${SERIES:-}" ] || [[ $SERIES =~ ^[0-9]+$ ]] ||
+	die "SERIES must be a number of patches of patches/series, not '$SERIES'."
+# The lab's trees only: make build, run and check and the prefix builds
+# must never pick up a diff from the environment.
+case ${EXTRA_DIFF:+set}:$SRC in
+set:"$OUT"/bench/*) ;;
+set:*) die "EXTRA_DIFF is for the lab's scratch trees (out/bench/...), not $SRC: unset it." ;;
+esac
 FRAGMENTS=${FRAGMENTS:-"$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config $TOP/configs/xenpv-ptep.config $TOP/configs/rust-doctests.config $TOP/configs/mm-selftests.config $TOP/configs/fault-injection.config"}
 # Rust is compiled through clippy-driver (CLIPPY=1), so lints show up as
 # build warnings; Debian's clippy matches Debian's rustc.
