@@ -29,7 +29,7 @@ case ${EXTRA_DIFF:+set}:$SRC in
 set:"$OUT"/bench/*) ;;
 set:*) die "EXTRA_DIFF is for the lab's scratch trees (out/bench/...), not $SRC: unset it." ;;
 esac
-FRAGMENTS=${FRAGMENTS:-"$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config $TOP/configs/xenpv-ptep.config $TOP/configs/rust-doctests.config $TOP/configs/mm-selftests.config $TOP/configs/fault-injection.config"}
+FRAGMENTS=${FRAGMENTS:-$TEST_FRAGMENTS}
 # Rust is compiled through clippy-driver (CLIPPY=1), so lints show up as
 # build warnings; Debian's clippy matches Debian's rustc.
 MAKE_ARGS=(LLVM=1 RUSTC="$RUSTC" RUSTDOC="$RUSTDOC" BINDGEN="$BINDGEN" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver

@@ -9,6 +9,8 @@ RUSTC=${RUSTC:-/usr/bin/rustc}
 # Debian's rustdoc, of the same version as its rustc (the Rust doctests).
 RUSTDOC=${RUSTDOC:-/usr/bin/rustdoc}
 BINDGEN=${BINDGEN:-$HOME/.cargo/bin/bindgen}
+# The tests' configuration: kconfig fragments merged onto tinyconfig.
+TEST_FRAGMENTS="$TOP/configs/base.config $TOP/configs/mm.config $TOP/configs/kunit.config $TOP/configs/xenpv-ptep.config $TOP/configs/rust-doctests.config $TOP/configs/mm-selftests.config $TOP/configs/fault-injection.config"
 mkdir -p "$CACHE" "$OUT"
 
 die() {

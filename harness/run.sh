@@ -95,6 +95,22 @@ stage_start "initramfs: busybox + selftests"
 "$TOP/harness/initramfs.sh" "$SRC" "$OUT/initramfs.cpio.gz"
 stage_end
 
+# The base tree without the series (unpatched-<kind> scenarios), once a run.
+unpatched_built=
+unpatched_kernel() {
+	[ -z "$unpatched_built" ] || return 0
+	local f frag=
+	for f in ${FRAGMENTS:-$TEST_FRAGMENTS}; do
+		[ "$(basename "$f")" = xenpv-ptep.config ] || frag+="$f "
+	done
+	echo "    unpatched: the base tree without the series, $(for f in $frag; do basename "$f"; done | tr '\n' ' ')(log: $OUT/logs/unpatched-build.log)"
+	SERIES=0 SRC=$OUT/unpatched/src BUILD=$OUT/unpatched/build FRAGMENTS="$frag" \
+		CONFIG_LOG=$OUT/logs/unpatched-config.log BUILD_LOG=$OUT/logs/unpatched-build.log \
+		"$TOP/harness/build.sh" kernel ||
+		die "building the unpatched kernel failed; see $OUT/logs/unpatched-build.log"
+	unpatched_built=1
+}
+
 rc=0
 for spec in "$@"; do
 	if [[ $spec == *:* ]]; then
@@ -112,8 +128,16 @@ for spec in "$@"; do
 	export TIMEOUT=${TIMEOUT_ALL:-$timeout}
 	# stock-<kind>: Debian's own 7.3.4 kernel (harness/deps.sh fetches
 	# it) with our initramfs: the unpatched reference, built by others.
+	# unpatched-<kind>: the base tree without the series, built here with
+	# the tests' configuration less the series' own options
+	# (configs/xenpv-ptep.config), in out/unpatched: the reference with
+	# the same configuration (make mm-selftests).
 	img=$kernel vmlinux=$BUILD/vmlinux kunit=(--expect-kunit)
-	if [[ $kind == stock-* ]]; then
+	if [[ $kind == unpatched-* ]]; then
+		kind=${kind#unpatched-}
+		unpatched_kernel
+		img=$OUT/unpatched/build/arch/x86/boot/bzImage vmlinux=$OUT/unpatched/build/vmlinux kunit=()
+	elif [[ $kind == stock-* ]]; then
 		kind=${kind#stock-} img=$CACHE/stock/vmlinuz vmlinux= kunit=()
 		if [ ! -f "$img" ]; then
 			echo "    $name: SKIP: Debian's stock kernel is not in $img ('make deps' could not download it)"

@@ -7,7 +7,9 @@ A scenario is one boot and its expectation, one file per scenario, named
 
   sets          the make targets that boot it: run, check, ... (a list)
   kind          xen-pv, native, stock-xen-pv or stock-native (Debian's own
-                7.3.4 kernel instead of the series)
+                7.3.4 kernel instead of the series), unpatched-xen-pv or
+                unpatched-native (the base tree without the series, built
+                with the tests' configuration less the series' options)
   cpus          vCPUs (Xen PV dom0) or CPUs (native), default 2
   mode          tests (default) or crash (/init crashes the kernel)
   timeout       seconds before QEMU is stopped, default 300
@@ -34,7 +36,7 @@ import sys
 
 DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scenarios')
 KEYS = {'sets', 'kind', 'cpus', 'mode', 'timeout', 'attempts', 'expect_crash', 'expect_fail', 'arg'}
-KINDS = {'xen-pv', 'native', 'stock-xen-pv', 'stock-native'}
+KINDS = {'xen-pv', 'native', 'stock-xen-pv', 'stock-native', 'unpatched-xen-pv', 'unpatched-native'}
 
 
 def fail(msg):
