@@ -78,6 +78,8 @@ soak: deps
 MM_REF ?= unpatched
 mm-selftests: mm-ref-check deps
 	@harness/run.sh $(MM_REF)-xen-pv-mm-full || echo "    (unpatched 7.3's failures: see the comparison below)"
+	@test -f "$${OUT:-$(CURDIR)/out}/results/$(MM_REF)-xen-pv-mm-full.json" || \
+		{ echo "ERROR: the reference boot ($(MM_REF)-xen-pv-mm-full) left no results: see its output above" >&2; exit 1; }
 	@KEEP_RESULTS=1 harness/run.sh xen-pv-mm-full native-mm-full; rc=$$?; \
 	r="$${OUT:-$(CURDIR)/out}/results"; python3 harness/mm-compare.py \
 		"$$r/$(MM_REF)-xen-pv-mm-full.json" "$$r/xen-pv-mm-full.json" --out "$$r/mm-compare.json" && exit $$rc

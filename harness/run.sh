@@ -132,11 +132,12 @@ for spec in "$@"; do
 	# the tests' configuration less the series' own options
 	# (configs/xenpv-ptep.config), in out/unpatched: the reference with
 	# the same configuration (make mm-selftests).
-	img=$kernel vmlinux=$BUILD/vmlinux kunit=(--expect-kunit)
+	img=$kernel vmlinux=$BUILD/vmlinux kunit=(--expect-kunit) ksrc=$SRC
 	if [[ $kind == unpatched-* ]]; then
 		kind=${kind#unpatched-}
 		unpatched_kernel
 		img=$OUT/unpatched/build/arch/x86/boot/bzImage vmlinux=$OUT/unpatched/build/vmlinux kunit=()
+		ksrc=$OUT/unpatched/src
 	elif [[ $kind == stock-* ]]; then
 		kind=${kind#stock-} img=$CACHE/stock/vmlinuz vmlinux= kunit=()
 		if [ ! -f "$img" ]; then
@@ -160,7 +161,7 @@ for spec in "$@"; do
 			"${args[@]}" ${XP_ARGS:-}
 		status=$(cat "$OUT/logs/$name.qemu-status")
 		jargs=(--log "$OUT/logs/$name.console.log" --run "$name" --expect "$kind" --cpus "$cpus"
-		       --qemu-status "$status" --timeout "$TIMEOUT" --ksrc "$SRC"
+		       --qemu-status "$status" --timeout "$TIMEOUT" --ksrc "$ksrc"
 		       --vmlinux "$vmlinux" --results "$results" "${kunit[@]}")
 		[ -z "$crash" ] || jargs+=(--expect-crash "$crash")
 		[ -z "${fail:-}" ] || jargs+=(--expect-fail "$fail")
