@@ -59,8 +59,21 @@ native)
 *) die "unknown run kind $kind (xen-pv or native)" ;;
 esac
 echo "    boot $run: $kind, $cpus vCPUs, mode=$mode, timeout ${timeout}s, console $log"
+# A long boot says where it is every 60 s: the time, the program /init
+# runs and a storm's own progress line (make soak, make mm-selftests).
+start=$SECONDS
+(
+	while sleep 60 < /dev/null > /dev/null 2>&1; do
+		at=$(grep -a '^XP-INIT: start ' "$log" 2>/dev/null | tail -n 1 | cut -d' ' -f3)
+		pr=$(grep -a '# storm progress:' "$log" 2>/dev/null | tail -n 1 | tr -d '\r' | sed 's/^.*# //')
+		echo "    ... $run: $((SECONDS - start)) s${at:+, running $at}${pr:+; $pr}"
+	done
+) &
+heartbeat=$!
 set +e
 timeout --foreground -k 10 "$timeout" "${qemu[@]}" < /dev/null > "$log" 2>&1
 status=$?
+kill "$heartbeat" 2>/dev/null
+wait "$heartbeat" 2>/dev/null
 set -e
 echo "$status" > "$OUT/logs/$run.qemu-status"

@@ -1256,6 +1256,8 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 	 * stop on that, not on cycles[2]: one that read the end before the
 	 * parent pushed it back would leave a storm that goes on without it.
 	 * They stop at three times the storm's length at the latest.
+	 * cycles[5] and [6] count the fork + exit and vfork + exec cycles as
+	 * they happen, for the progress line of a long storm (make soak).
 	 */
 	if (fi_percent >= 0) {
 		ASSERT_LT(0, fi_sites_read(&sites0))
@@ -1315,6 +1317,7 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 				if (c > 0 && WIFSIGNALED(st))
 					signaled++;
 				forks++;
+				atomic_fetch_add(&cycles[5], 1);
 				if (forks % 4 == 0) {
 					c = vfork();
 					if (c == 0) {
@@ -1325,6 +1328,7 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 					    WEXITSTATUS(st))
 						failed++;
 					execs++;
+					atomic_fetch_add(&cycles[6], 1);
 				}
 			}
 			/* (Under injection, until it succeeds.) */
@@ -1348,9 +1352,16 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 	 * times its length; the counts are checked below.  So does a storm
 	 * with fault injection whose fail sites have not all been taken.
 	 */
-	for (;;) {
+	for (time_t progress = start + 60;;) {
 		time_t now = time(NULL);
 
+		if (stress_seconds() >= 120 && now >= progress) {
+			ksft_print_msg("storm progress: %ld s of %lu, %ld fork + exit, %ld vfork + exec\n",
+				       (long)(now - start), stress_seconds(),
+				       atomic_load(&cycles[5]), atomic_load(&cycles[6]));
+			fflush(stdout);
+			progress += 60;
+		}
 		if (now >= atomic_load(&cycles[2])) {
 			if (now >= start + 3 * (time_t)stress_seconds() ||
 			    (!levers_short(&ctx, min_lever_runs()) && !fi_sites_short(&sites0)))
