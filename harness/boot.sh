@@ -64,8 +64,9 @@ echo "    boot $run: $kind, $cpus vCPUs, mode=$mode, timeout ${timeout}s, consol
 start=$SECONDS
 (
 	while sleep 60 < /dev/null > /dev/null 2>&1; do
-		at=$(grep -a '^XP-INIT: start ' "$log" 2>/dev/null | tail -n 1 | cut -d' ' -f3)
-		pr=$(grep -a '# storm progress:' "$log" 2>/dev/null | tail -n 1 | tr -d '\r' | sed 's/^.*# //')
+		# (grep finds nothing: not an error here, under pipefail.)
+		at=$(grep -a '^XP-INIT: start ' "$log" 2>/dev/null | tail -n 1 | cut -d' ' -f3) || at=
+		pr=$(grep -a '# storm progress:' "$log" 2>/dev/null | tail -n 1 | tr -d '\r' | sed 's/^.*# //') || pr=
 		echo "    ... $run: $((SECONDS - start)) s${at:+, running $at}${pr:+; $pr}"
 	done
 ) &
