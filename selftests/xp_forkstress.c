@@ -1117,8 +1117,9 @@ static bool levers_short(const struct lever_ctx *c, long min)
 
 /*
  * Bounded by XP_STRESS_SECONDS (at most 3 times that with
- * XP_MIN_LEVER_RUNS or fault injection); the harness timeout only catches hangs, and must
- * leave room for a soak (make soak): 3 x 10,000 s and the checks.
+ * XP_MIN_LEVER_RUNS or fault injection); the harness timeout only catches
+ * hangs, and must leave room for a soak (make soak): 3 x 10,000 s and the
+ * checks.
  */
 #define STORM_MAX_SECONDS 10000
 TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800)
@@ -1256,8 +1257,8 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 	 * stop on that, not on cycles[2]: one that read the end before the
 	 * parent pushed it back would leave a storm that goes on without it.
 	 * They stop at three times the storm's length at the latest.
-	 * cycles[5] and [6] count the fork + exit and vfork + exec cycles as
-	 * they happen, for the progress line of a long storm (make soak).
+	 * cycles[0] and [1] count the fork + exit and vfork + exec cycles as
+	 * they happen (the progress line of a long storm, the totals).
 	 */
 	if (fi_percent >= 0) {
 		ASSERT_LT(0, fi_sites_read(&sites0))
@@ -1317,7 +1318,7 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 				if (c > 0 && WIFSIGNALED(st))
 					signaled++;
 				forks++;
-				atomic_fetch_add(&cycles[5], 1);
+				atomic_fetch_add(&cycles[0], 1);
 				if (forks % 4 == 0) {
 					c = vfork();
 					if (c == 0) {
@@ -1328,7 +1329,7 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 					    WEXITSTATUS(st))
 						failed++;
 					execs++;
-					atomic_fetch_add(&cycles[6], 1);
+					atomic_fetch_add(&cycles[1], 1);
 				}
 			}
 			/* (Under injection, until it succeeds.) */
@@ -1338,8 +1339,6 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 			       i, forks, execs, failed,
 			       fi_percent >= 0 ? " (fault injection: failures expected)" : "",
 			       signaled);
-			atomic_fetch_add(&cycles[0], forks);
-			atomic_fetch_add(&cycles[1], execs);
 			fflush(stdout);
 			_exit(failed && fi_percent < 0 ? 1 : 0);
 		}
@@ -1358,7 +1357,7 @@ TEST_F_TIMEOUT(storm, fork_exec_exit_under_reclaim, 3 * STORM_MAX_SECONDS + 1800
 		if (stress_seconds() >= 120 && now >= progress) {
 			ksft_print_msg("storm progress: %ld s of %lu, %ld fork + exit, %ld vfork + exec\n",
 				       (long)(now - start), stress_seconds(),
-				       atomic_load(&cycles[5]), atomic_load(&cycles[6]));
+				       atomic_load(&cycles[0]), atomic_load(&cycles[1]));
 			fflush(stdout);
 			progress += 60;
 		}
