@@ -166,6 +166,15 @@ def main():
                          'not ok 1 cow # exit status 139'],
             want=lambda d: ['selftests.cow.exit_status', 'FAIL'] in d['cases'] and
             ['selftests.cow.a', 'PASS'] in d['cases']))
+    short = ['    KTAP version 1', '    # Subtest: uffd', '    1..3', '    ok 1 a']
+    case('xp protocol: a program that ends before the cases it announced is a failed case, '
+         'not a boot that did not complete',
+         xp(0, st_lines=short + ['not ok 1 uffd # exit status 136'],
+            want=lambda d: 'selftests incomplete' not in labels(d) and
+            ['selftests.uffd.a', 'PASS'] in d['cases'] and
+            any(n.startswith('selftests.uffd.') and s != 'PASS' for n, s in d['cases'])))
+    case('xp protocol: cases missing from a program /init reported passed fail the run',
+         xp(1, {'selftests incomplete'}, st_lines=short + ['ok 1 uffd']))
     case('xp protocol: a program whose case failed gets no extra case',
          xp(0, st_lines=['    TAP version 13', '    1..1', '    not ok 1 global.x', 'not ok 1 xp_env'],
             want=lambda d: not any(n.endswith('.exit_status') for n, _ in d['cases'])))
@@ -253,11 +262,11 @@ def main():
     mm_names = sorted({ln.split()[1] for ln in open(os.path.join(HERE, '..', 'harness', 'mm-selftests.list'))
                        if ln.split() and not ln.startswith('#')})
 
-    def mm_compare(base_cases, series_cases, series_problems=(), known=''):
+    def mm_compare(base_cases, series_cases, series_problems=(), known='', base_run='base'):
         d = tempfile.mkdtemp()
         paths = []
         every = [[f'selftests.{n}.ok', 'PASS'] for n in mm_names]
-        for name, cases_, probs in (('base', base_cases, ()), ('series', series_cases, series_problems)):
+        for name, cases_, probs in ((base_run, base_cases, ()), ('series', series_cases, series_problems)):
             path = os.path.join(d, name + '.json')
             with open(path, 'w') as f:
                 json.dump({'type': 'boot', 'run': name, 'console': '', 'verdict': 'pass', 'summary': '',
@@ -306,12 +315,20 @@ def main():
         return rc == 1 and 'REGRESSION' in out, out
     case('mm-compare: the first of two cases of one name failing is not hidden by the second', mm_compare_duplicate)
 
+    cow_config = [['selftests.cow.a', 'SKIP'], ['selftests.rmap.b', 'PASS'], ['selftests.merge.c', 'FAIL']]
+    cow_known = merge_known + 'config selftests\\.cow\\.a needs an option we lack\n'
+
     def mm_compare_config():
-        rc, out = mm_compare(mm_base, [['selftests.cow.a', 'SKIP'], ['selftests.rmap.b', 'PASS'],
-                                       ['selftests.merge.c', 'FAIL']],
-                             known=merge_known + 'config selftests\\.cow\\.a needs an option we lack\n')
+        rc, out = mm_compare(mm_base, cow_config, known=cow_known, base_run='stock-xen-pv-mm-full')
         return rc == 0 and 'differs by configuration, known' in out, out
-    case('mm-compare: a difference listed as a configuration difference passes, named', mm_compare_config)
+    case('mm-compare: against Debian\'s kernel, a difference listed as a configuration difference passes, named',
+         mm_compare_config)
+
+    def mm_compare_config_unpatched():
+        rc, out = mm_compare(mm_base, cow_config, known=cow_known, base_run='unpatched-xen-pv-mm-full')
+        return rc == 1 and 'REGRESSION' in out and 'selftests.cow.a' in out, out
+    case('mm-compare: against unpatched 7.3 (same configuration), a configuration reason explains nothing',
+         mm_compare_config_unpatched)
 
     def mm_compare_splat():
         rc, out = mm_compare(mm_base, mm_base, series_problems=('WARNING',), known=merge_known)
