@@ -74,9 +74,11 @@ soak: deps
 # natively; then the case-by-case comparison of the first two
 # (harness/mm-compare.py).  Not part of CI (make check runs set ci).
 # Exits non-zero if a boot of the series does not pass (a splat, a boot
-# that did not complete) or the comparison fails.  Cases that fail on both
-# kernels are the comparison's business (each needs its reason), so the
-# runs' own "N failed" lines do not decide the exit status.
+# that did not complete), the comparison fails (it also fails on a KUnit
+# failure of the series), or the native boot has a KUnit failure or a
+# failed mm case without a "both" reason (mm-compare.py --alone).  Cases
+# that fail on both kernels are the comparison's business (each needs its
+# reason), so the runs' own "N failed" lines do not decide the status.
 MM_REF ?= unpatched
 mm-selftests: mm-ref-check deps
 	@harness/run.sh $(MM_REF)-xen-pv-mm-full || echo "    (unpatched 7.3's failures: see the comparison below)"
@@ -90,6 +92,7 @@ mm-selftests: mm-ref-check deps
 	done; \
 	python3 harness/mm-compare.py "$$r/$(MM_REF)-xen-pv-mm-full.json" "$$r/xen-pv-mm-full.json" \
 		--out "$$r/mm-compare.json" || rc=1; \
+	python3 harness/mm-compare.py --alone "$$r/native-mm-full.json" || rc=1; \
 	exit $$rc
 
 mm-ref-check:

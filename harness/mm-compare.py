@@ -3,6 +3,8 @@
 """Compare the kernel's mm selftests case by case between two boots.
 
   mm-compare.py BASE.json SERIES.json [--out RESULTS.json]
+  mm-compare.py --alone SERIES.json
+
 
 BASE and SERIES are results files of judge.py (harness/results.py) of the
 same XP_MM set, on unpatched 7.3 and on the series, same kind of guest.
@@ -14,7 +16,13 @@ The series fails the comparison if
     reason for it;
   - a boot shows a splat (judge.py's CRASH_LABELS) or did not complete
     (timeout, no power-off, selftests cut short, ...), or a test of the
-    list has no case in one of the boots.
+    list has no case in one of the boots;
+  - a KUnit case of SERIES fails (the series' kernel runs its suites at
+    boot whatever the selftests).
+With --alone, a boot of the series without a reference (natively, where
+no unpatched boot is made) fails on a splat, an incomplete boot, a
+failed KUnit case, a test of the list with no case, and a failed mm case
+that harness/mm-known-failures.list gives no "both" reason for.
 Prints the cases of each kind; with --out, writes the verdict as a checks
 result for summary.py.  Exits 1 if the series fails the comparison, 2 on
 bad input.
@@ -88,10 +96,41 @@ def load_boot(path):
     return r
 
 
+def alone(path, names, known):
+    """--alone: one boot of the series, no reference."""
+    boot = load_boot(path)
+    bad = ('PASS', 'SKIP')
+    cases = mm_cases(boot, names)
+    if not cases:
+        print(f'mm-compare: no mm selftest case in {path} (was it booted with XP_MM?)', file=sys.stderr)
+        sys.exit(2)
+    failed = sorted(c for c, s in cases.items() if s not in bad)
+    reason = {c: next((r for k, p, r in known if k == 'both' and p.fullmatch(c[0])), None) for c in failed}
+    kunit = sorted(n for n, s in boot.cases if n.startswith('kunit.') and s not in bad)
+    missing = sorted(t for t in names if not any(n == f'selftests.{t}' or n.startswith(f'selftests.{t}.')
+                                                  for n, _ in boot.cases))
+    problems = [(p['label'], p['message']) for p in boot.problems if p['label'] in SPLATS | INCOMPLETE]
+    unexplained = [c for c in failed if not reason[c]]
+    print(f'    {boot.run}: {len(cases)} mm cases, {len(failed)} failed '
+          f'({len(unexplained)} without a reason), {len(kunit)} KUnit failures')
+    for c in failed:
+        print(f'      {c[0]}: {cases[c]}' + (f' -- {reason[c]}' if reason[c] else ' -- NO REASON'))
+    for n in kunit:
+        print(f'    KUNIT FAILURE: {n}')
+    for t in missing:
+        print(f'    MISSING: no case of {t}')
+    for label, msg in problems:
+        print(f'    PROBLEM: {label}: {msg}')
+    ok = not (unexplained or kunit or missing or problems)
+    print(f'    mm-compare --alone: {boot.run}: {"PASS" if ok else "FAIL"}')
+    sys.exit(0 if ok else 1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('base')
-    ap.add_argument('series')
+    ap.add_argument('base', nargs='?')
+    ap.add_argument('series', nargs='?')
+    ap.add_argument('--alone', metavar='SERIES', help='check one boot of the series without a reference')
     ap.add_argument('--out', help='write the verdict as a checks result here')
     ap.add_argument('--known', default=os.path.join(HERE, 'mm-known-failures.list'),
                     help='the known failures (default harness/mm-known-failures.list)')
@@ -100,6 +139,12 @@ def main():
     a = ap.parse_args()
     names = mm_tests(a.set)
     known = known_failures(a.known)
+    if a.alone:
+        if a.base or a.series:
+            ap.error('--alone takes one boot, without BASE and SERIES')
+        alone(a.alone, names, known)
+    if not (a.base and a.series):
+        ap.error('BASE and SERIES are both required (or --alone SERIES)')
     base, series = load_boot(a.base), load_boot(a.series)
     bc, sc = mm_cases(base, names), mm_cases(series, names)
     if not bc or not sc:
@@ -133,6 +178,7 @@ def main():
               for p in r.problems if p['label'] in SPLATS]
     incomplete = [(r.run, p['label'], p['message']) for r in (base, series)
                   for p in r.problems if p['label'] in INCOMPLETE]
+    kunit = sorted(n for n, s in series.cases if n.startswith('kunit.') and s not in bad)
     count = lambda d, s: sum(1 for v in d.values() if v == s)  # noqa: E731
     for tag, d in (('base', bc), ('series', sc)):
         print(f'    {tag:6} {len(d):4} cases: {count(d, "PASS")} passed, '
@@ -155,15 +201,19 @@ def main():
         print(f'    SPLAT in {run}: {label}: {msg}')
     for run, label, msg in incomplete:
         print(f'    INCOMPLETE {run}: {label}: {msg}')
-    ok = not (regress or new_fail or unexplained or missing or splats or incomplete)
+    for n in kunit:
+        print(f'    KUNIT FAILURE in {series.run}: {n}')
+    ok = not (regress or new_fail or unexplained or missing or splats or incomplete or kunit)
     print(f'    mm-compare: {"PASS" if ok else "FAIL"}: {len(regress)} regressions, '
           f'{len(new_fail)} new failures, {len(both)} cases failing on both '
           f'({len(unexplained)} without a reason), {len(missing)} tests missing, '
-          f'{len(splats)} splats, {len(incomplete)} incomplete-boot problems')
+          f'{len(splats)} splats, {len(incomplete)} incomplete-boot problems, '
+          f'{len(kunit)} KUnit failures of the series')
     if a.out:
         cases = [[f'mm-compare.{show(c)}', 'FAIL'] for c in regress + new_fail + unexplained]
         cases += [[f'mm-compare.missing.{m}', 'FAIL'] for m in missing]
         cases += [[f'mm-compare.splat.{run}', 'FAIL'] for run, _, _ in splats + incomplete]
+        cases += [[f'mm-compare.{n}', 'FAIL'] for n in kunit]
         cases.append(['mm-compare.no_regression', 'PASS' if ok else 'FAIL'])
         results.write(a.out, results.CheckResult(name='mm-compare', cases=cases))
     sys.exit(0 if ok else 1)

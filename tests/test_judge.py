@@ -335,6 +335,38 @@ def main():
         return rc == 1 and 'SPLAT in series' in out, out
     case('mm-compare: a splat in a boot fails it', mm_compare_splat)
 
+    def mm_compare_kunit():
+        rc, out = mm_compare(mm_base, mm_base + [['kunit.suite.case', 'FAIL']], known=merge_known)
+        return rc == 1 and 'KUNIT FAILURE in series: kunit.suite.case' in out, out
+    case('mm-compare: a KUnit failure of the series fails it', mm_compare_kunit)
+
+    def mm_alone(cases_, known=''):
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, 'native.json')
+        with open(path, 'w') as f:
+            json.dump({'type': 'boot', 'run': 'native-mm-full', 'console': '', 'verdict': 'pass', 'summary': '',
+                       'cases': [[f'selftests.{n}.ok', 'PASS'] for n in mm_names] + cases_, 'problems': []}, f)
+        with open(os.path.join(d, 'known'), 'w') as f:
+            f.write(known)
+        p = subprocess.run([sys.executable, os.path.join(HERE, '..', 'harness', 'mm-compare.py'),
+                            '--alone', path, '--known', os.path.join(d, 'known')], capture_output=True, text=True)
+        return p.returncode, p.stdout + p.stderr
+
+    def mm_alone_known():
+        rc, out = mm_alone(mm_base, known=merge_known)
+        return rc == 0 and 'PASS' in out, out
+    case('mm-compare --alone: a boot whose failures all have a "both" reason passes', mm_alone_known)
+
+    def mm_alone_unexplained():
+        rc, out = mm_alone(mm_base)
+        return rc == 1 and 'selftests.merge.c: FAIL -- NO REASON' in out, out
+    case('mm-compare --alone: a failed case without a reason fails it', mm_alone_unexplained)
+
+    def mm_alone_kunit():
+        rc, out = mm_alone(mm_base + [['kunit.suite.case', 'FAIL']], known=merge_known)
+        return rc == 1 and 'KUNIT FAILURE: kunit.suite.case' in out, out
+    case('mm-compare --alone: a KUnit failure fails it', mm_alone_kunit)
+
     def mm_compare_incomplete():
         rc, out = mm_compare(mm_base, mm_base, series_problems=('timeout',), known=merge_known)
         return rc == 1 and 'INCOMPLETE series' in out, out
