@@ -184,10 +184,20 @@ def main():
         print(f'    {tag:6} {len(d):4} cases: {count(d, "PASS")} passed, '
               f'{len(d) - count(d, "PASS") - count(d, "SKIP")} failed, {count(d, "SKIP")} skipped')
     show = lambda c: f'{c[0]}' + (f' (#{c[1] + 1})' if c[1] else '')  # noqa: E731
+    # The known failures on both, one line per test and reason (a program
+    # that ends early leaves dozens of unnamed cases).
+    known_both = {}
+    for c in both:
+        if reason[c]:
+            key = (c[0].split('.')[1], reason[c])
+            known_both[key] = known_both.get(key, 0) + 1
+    if known_both:
+        print('    fails on both, known:')
+        for (test, r), n in sorted(known_both.items()):
+            print(f'      selftests.{test}: {n} case{"s" if n > 1 else ""} -- {r}')
     for title, cases in (('REGRESSION (passes on unpatched 7.3, not with the series)', regress),
                          ('NEW FAILURE (fails with the series, skipped or absent on 7.3)', new_fail),
                          ('fails on both, no reason in harness/mm-known-failures.list', unexplained),
-                         ('fails on both, known', [c for c in both if reason[c]]),
                          ('differs by configuration, known', config),
                          ('fails only on unpatched 7.3', base_only)):
         if cases:
