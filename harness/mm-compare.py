@@ -5,7 +5,6 @@
   mm-compare.py BASE.json SERIES.json [--out RESULTS.json]
   mm-compare.py --alone SERIES.json
 
-
 BASE and SERIES are results files of judge.py (harness/results.py) of the
 same XP_MM set, on unpatched 7.3 and on the series, same kind of guest.
 The series fails the comparison if
@@ -17,12 +16,14 @@ The series fails the comparison if
   - a boot shows a splat (judge.py's CRASH_LABELS) or did not complete
     (timeout, no power-off, selftests cut short, ...), or a test of the
     list has no case in one of the boots;
-  - a KUnit case of SERIES fails (the series' kernel runs its suites at
+  - SERIES's verdict is not "pass" (any problem judge.py found), or a
+    KUnit case of SERIES fails (the series' kernel runs its suites at
     boot whatever the selftests).
 With --alone, a boot of the series without a reference (natively, where
-no unpatched boot is made) fails on a splat, an incomplete boot, a
-failed KUnit case, a test of the list with no case, and a failed mm case
-that harness/mm-known-failures.list gives no "both" reason for.
+no unpatched boot is made) fails on the checks of SERIES above (splat,
+incomplete boot, verdict, KUnit, a test of the list with no case) and on
+a failed mm case that harness/mm-known-failures.list gives no "both"
+reason for.
 Prints the cases of each kind; with --out, writes the verdict as a checks
 result for summary.py.  Exits 1 if the series fails the comparison, 2 on
 bad input.
@@ -96,32 +97,49 @@ def load_boot(path):
     return r
 
 
+BAD = ('PASS', 'SKIP')
+
+
+def known_reason(known, kind, case):
+    """The reason harness/mm-known-failures.list gives, as @kind, for
+    @case ((name, n)), or None."""
+    return next((r for k, p, r in known if k == kind and p.fullmatch(case[0])), None)
+
+
+def missing_tests(boot, names):
+    """The tests of the list with no case in @boot."""
+    return sorted(f'{boot.run}: {t}' for t in sorted(names)
+                  if not any(n == f'selftests.{t}' or n.startswith(f'selftests.{t}.') for n, _ in boot.cases))
+
+
+def series_faults(boot):
+    """What fails a boot of the series whatever the reference: its
+    verdict (any problem judge.py found) and its failed KUnit cases."""
+    out = [f'verdict {boot.verdict}: {boot.summary}'] if boot.verdict != 'pass' else []
+    return out + [f'KUnit {n}: {s}' for n, s in boot.cases if n.startswith('kunit.') and s not in BAD]
+
+
 def alone(path, names, known):
     """--alone: one boot of the series, no reference."""
     boot = load_boot(path)
-    bad = ('PASS', 'SKIP')
     cases = mm_cases(boot, names)
     if not cases:
         print(f'mm-compare: no mm selftest case in {path} (was it booted with XP_MM?)', file=sys.stderr)
         sys.exit(2)
-    failed = sorted(c for c, s in cases.items() if s not in bad)
-    reason = {c: next((r for k, p, r in known if k == 'both' and p.fullmatch(c[0])), None) for c in failed}
-    kunit = sorted(n for n, s in boot.cases if n.startswith('kunit.') and s not in bad)
-    missing = sorted(t for t in names if not any(n == f'selftests.{t}' or n.startswith(f'selftests.{t}.')
-                                                  for n, _ in boot.cases))
-    problems = [(p['label'], p['message']) for p in boot.problems if p['label'] in SPLATS | INCOMPLETE]
-    unexplained = [c for c in failed if not reason[c]]
+    failed = sorted(c for c, s in cases.items() if s not in BAD)
+    why = {c: known_reason(known, "both", c) for c in failed}
+    unexplained = [c for c in failed if not why[c]]
+    missing = missing_tests(boot, names)
+    faults = series_faults(boot)
     print(f'    {boot.run}: {len(cases)} mm cases, {len(failed)} failed '
-          f'({len(unexplained)} without a reason), {len(kunit)} KUnit failures')
+          f'({len(unexplained)} without a reason)')
     for c in failed:
-        print(f'      {c[0]}: {cases[c]}' + (f' -- {reason[c]}' if reason[c] else ' -- NO REASON'))
-    for n in kunit:
-        print(f'    KUNIT FAILURE: {n}')
-    for t in missing:
-        print(f'    MISSING: no case of {t}')
-    for label, msg in problems:
-        print(f'    PROBLEM: {label}: {msg}')
-    ok = not (unexplained or kunit or missing or problems)
+        print(f'      {c[0]}: {cases[c]}' + (f' -- {why[c]}' if why[c] else ' -- NO REASON'))
+    for m in missing:
+        print(f'    MISSING: no case of {m}')
+    for f in faults:
+        print(f'    FAIL in {boot.run}: {f}')
+    ok = not (unexplained or missing or faults)
     print(f'    mm-compare --alone: {boot.run}: {"PASS" if ok else "FAIL"}')
     sys.exit(0 if ok else 1)
 
@@ -151,16 +169,14 @@ def main():
         print(f'mm-compare: no mm selftest case in {a.base if not bc else a.series} '
               '(was it booted with XP_MM?)', file=sys.stderr)
         sys.exit(2)
-    bad = ('PASS', 'SKIP')
+    bad = BAD
     # "config" explains what Debian's configuration changes: only when the
     # base is Debian's kernel (stock-*); against unpatched 7.3 built with
     # the tests' own configuration, such a difference is the series'.
     stock = base.run.startswith('stock-')
 
     def why(c, kind):
-        if kind == 'config' and not stock:
-            return None
-        return next((r for k, p, r in known if k == kind and p.fullmatch(c[0])), None)
+        return None if kind == 'config' and not stock else known_reason(known, kind, c)
 
     regress = sorted(c for c, s in bc.items() if s == 'PASS' and sc.get(c) != 'PASS')
     new_fail = sorted(c for c, s in sc.items() if s not in bad and bc.get(c, 'SKIP') in ('SKIP',))
@@ -172,13 +188,12 @@ def main():
     new_fail = [c for c in new_fail if not reason[c]]
     unexplained = [c for c in both if reason[c] is None]
     base_only = sorted(c for c, s in bc.items() if s not in bad and sc.get(c) == 'PASS')
-    missing = sorted(f'{r.run}: {t}' for r in (base, series) for t in sorted(names)
-                     if not any(n == f'selftests.{t}' or n.startswith(f'selftests.{t}.') for n, _ in r.cases))
+    missing = missing_tests(base, names) + missing_tests(series, names)
     splats = [(r.run, p['label'], p['message']) for r in (base, series)
               for p in r.problems if p['label'] in SPLATS]
     incomplete = [(r.run, p['label'], p['message']) for r in (base, series)
                   for p in r.problems if p['label'] in INCOMPLETE]
-    kunit = sorted(n for n, s in series.cases if n.startswith('kunit.') and s not in bad)
+    faults = series_faults(series)
     count = lambda d, s: sum(1 for v in d.values() if v == s)  # noqa: E731
     for tag, d in (('base', bc), ('series', sc)):
         print(f'    {tag:6} {len(d):4} cases: {count(d, "PASS")} passed, '
@@ -211,19 +226,19 @@ def main():
         print(f'    SPLAT in {run}: {label}: {msg}')
     for run, label, msg in incomplete:
         print(f'    INCOMPLETE {run}: {label}: {msg}')
-    for n in kunit:
-        print(f'    KUNIT FAILURE in {series.run}: {n}')
-    ok = not (regress or new_fail or unexplained or missing or splats or incomplete or kunit)
+    for f in faults:
+        print(f'    FAIL in {series.run}: {f}')
+    ok = not (regress or new_fail or unexplained or missing or splats or incomplete or faults)
     print(f'    mm-compare: {"PASS" if ok else "FAIL"}: {len(regress)} regressions, '
           f'{len(new_fail)} new failures, {len(both)} cases failing on both '
           f'({len(unexplained)} without a reason), {len(missing)} tests missing, '
           f'{len(splats)} splats, {len(incomplete)} incomplete-boot problems, '
-          f'{len(kunit)} KUnit failures of the series')
+          f'{len(faults)} other failures of the series (verdict, KUnit)')
     if a.out:
         cases = [[f'mm-compare.{show(c)}', 'FAIL'] for c in regress + new_fail + unexplained]
         cases += [[f'mm-compare.missing.{m}', 'FAIL'] for m in missing]
         cases += [[f'mm-compare.splat.{run}', 'FAIL'] for run, _, _ in splats + incomplete]
-        cases += [[f'mm-compare.{n}', 'FAIL'] for n in kunit]
+        cases += [[f'mm-compare.series.{f}', 'FAIL'] for f in faults]
         cases.append(['mm-compare.no_regression', 'PASS' if ok else 'FAIL'])
         results.write(a.out, results.CheckResult(name='mm-compare', cases=cases))
     sys.exit(0 if ok else 1)

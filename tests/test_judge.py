@@ -262,14 +262,15 @@ def main():
     mm_names = sorted({ln.split()[1] for ln in open(os.path.join(HERE, '..', 'harness', 'mm-selftests.list'))
                        if ln.split() and not ln.startswith('#')})
 
-    def mm_compare(base_cases, series_cases, series_problems=(), known='', base_run='base'):
+    def mm_compare(base_cases, series_cases, series_problems=(), known='', base_run='base', series_verdict='pass'):
         d = tempfile.mkdtemp()
         paths = []
         every = [[f'selftests.{n}.ok', 'PASS'] for n in mm_names]
         for name, cases_, probs in ((base_run, base_cases, ()), ('series', series_cases, series_problems)):
             path = os.path.join(d, name + '.json')
             with open(path, 'w') as f:
-                json.dump({'type': 'boot', 'run': name, 'console': '', 'verdict': 'pass', 'summary': '',
+                json.dump({'type': 'boot', 'run': name, 'console': '',
+                           'verdict': series_verdict if name == 'series' else 'pass', 'summary': '',
                            'cases': every + cases_, 'problems': [{'label': lb, 'line': 1, 'message': lb}
                                                                  for lb in probs]}, f)
             paths.append(path)
@@ -337,8 +338,13 @@ def main():
 
     def mm_compare_kunit():
         rc, out = mm_compare(mm_base, mm_base + [['kunit.suite.case', 'FAIL']], known=merge_known)
-        return rc == 1 and 'KUNIT FAILURE in series: kunit.suite.case' in out, out
+        return rc == 1 and 'FAIL in series: KUnit kunit.suite.case: FAIL' in out, out
     case('mm-compare: a KUnit failure of the series fails it', mm_compare_kunit)
+
+    def mm_compare_verdict():
+        rc, out = mm_compare(mm_base, mm_base, known=merge_known, series_verdict='fail')
+        return rc == 1 and 'FAIL in series: verdict fail' in out, out
+    case('mm-compare: a series boot whose verdict is not pass fails it', mm_compare_verdict)
 
     def mm_alone(cases_, known=''):
         d = tempfile.mkdtemp()
@@ -364,7 +370,7 @@ def main():
 
     def mm_alone_kunit():
         rc, out = mm_alone(mm_base + [['kunit.suite.case', 'FAIL']], known=merge_known)
-        return rc == 1 and 'KUNIT FAILURE: kunit.suite.case' in out, out
+        return rc == 1 and 'FAIL in native-mm-full: KUnit kunit.suite.case: FAIL' in out, out
     case('mm-compare --alone: a KUnit failure fails it', mm_alone_kunit)
 
     def mm_compare_incomplete():
