@@ -45,6 +45,20 @@ trixie_download() {
 	(cd "$tmp" && apt-get "${aopt[@]}" download "$pkg" >/dev/null 2>&1)
 }
 
+# bindgen-cli is built by cargo (about 2 minutes on a new machine) in the
+# background while the packages and the trees below download: it needs
+# nothing of theirs (rustup's cargo and the machine's C compiler).
+bindgen_pid=
+bindgen_log=$CACHE/bindgen-install.log
+if ! "$BINDGEN" --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
+	command -v cargo >/dev/null || die "cargo is missing: bindgen-cli $BINDGEN_VERSION is built with it (install Rust with rustup)."
+	echo "    deps: building bindgen-cli $BINDGEN_VERSION with cargo in the background (log: $bindgen_log)"
+	bindgen_start=$(date +%s)
+	cargo install --locked --version "$BINDGEN_VERSION" bindgen-cli > "$bindgen_log" 2>&1 &
+	bindgen_pid=$!
+	trap '[ -z "$bindgen_pid" ] || kill "$bindgen_pid" 2>/dev/null || true' EXIT
+fi
+
 need_apt=0
 for p in $APT_PKGS $QEMU_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || { need_apt=1; break; }
@@ -65,12 +79,6 @@ if [ "$need_apt" = 1 ]; then
 	stage_end
 fi
 
-if ! "$BINDGEN" --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
-	stage_start "deps: bindgen-cli $BINDGEN_VERSION"
-	cargo install --quiet --locked --version "$BINDGEN_VERSION" bindgen-cli >/dev/null 2>&1 ||
-		die "cargo install bindgen-cli $BINDGEN_VERSION failed"
-	stage_end
-fi
 
 # The base tree: linux-source-7.3 from trixie-backports, downloaded with a
 # private apt state so the system's apt configuration is not touched.
@@ -105,4 +113,16 @@ if [ ! -f "$CACHE/stock/vmlinuz" ]; then
 		stage_end "not available: the runs that boot it will be skipped"
 	fi
 	rm -rf "$tmp"
+fi
+
+if [ -n "$bindgen_pid" ]; then
+	stage_start "deps: bindgen-cli $BINDGEN_VERSION (started $(( $(date +%s) - bindgen_start ))s ago)"
+	brc=0
+	wait "$bindgen_pid" || brc=$?
+	bindgen_pid=
+	if [ "$brc" != 0 ] || ! "$BINDGEN" --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
+		tail -n 20 "$bindgen_log" >&2
+		die "cargo install bindgen-cli $BINDGEN_VERSION failed (exit status $brc, or $BINDGEN is not that version); full log: $bindgen_log"
+	fi
+	stage_end
 fi

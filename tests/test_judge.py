@@ -378,6 +378,32 @@ def main():
         return rc == 1 and 'INCOMPLETE series' in out, out
     case('mm-compare: an incomplete boot fails it', mm_compare_incomplete)
 
+    # The scenarios' boot order (scenario.py --list): the long boots last.
+    def scenario_list(argv, scen_dir=None):
+        env = dict(os.environ)
+        code = ('import sys, scenario\n'
+                'if len(sys.argv) > 2: scenario.DIR = sys.argv.pop()\n'
+                'sys.argv = ["scenario.py", "--list", sys.argv[1]]\nscenario.main()\n')
+        p = subprocess.run([sys.executable, '-c', code] + argv + ([scen_dir] if scen_dir else []),
+                           capture_output=True, text=True, env=env,
+                           cwd=os.path.join(HERE, '..', 'harness'))
+        return p.returncode, p.stdout + p.stderr
+
+    def scenario_order():
+        rc, out = scenario_list(['check'])
+        got = out.split()
+        return rc == 0 and got[-3:] == ['xen-pv-4cpu', 'native-mm', 'xen-pv-mm'] and \
+            got[:-3] == sorted(got[:-3]), out
+    case('scenarios: make check boots the long runs (order 80, 90) last, the rest by name', scenario_order)
+
+    def scenario_bad_order():
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, 'x.scenario'), 'w') as f:
+                f.write('sets = t\nkind = native\norder = -1\n')
+            rc, out = scenario_list(['t'], d)
+        return rc == 2 and 'order must be a number' in out, out
+    case('scenarios: an order that is not a number is refused', scenario_bad_order)
+
     with open(os.path.join(a.results, 'harness-judge.json'), 'w') as f:
         json.dump({'name': 'harness-judge', 'cases': cases}, f, indent=2)
     failed = sum(1 for _, s in cases if s != 'PASS')
