@@ -15,9 +15,9 @@ SHELL := /bin/bash
 export KDIR OUT
 
 # The boots are scenarios: one file each in scenarios/ (kind, CPUs,
-# timeout, expected crash, kernel arguments; see harness/scenario.py),
-# whose "sets" line names the targets that boot it.  Add a file to add a
-# scenario.
+# timeout, expected crash, kernel arguments, boot order; see
+# harness/scenario.py), whose "sets" line names the targets that boot it.
+# Add a file to add a scenario.
 SCENARIOS = $(shell python3 harness/scenario.py --list $(1))
 
 .PHONY: all deps build run check debug stock-xen-pv fault-injection mm-selftests mm-ref-check bench ablation trace-mc mc-cost profile soak negative-control-stats test-harness clean distclean help

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install everything the project needs, idempotently: Debian packages (QEMU
-# from bookworm-backports), bindgen-cli from crates.io, and Debian's
-# linux-source-7.3 unpacked into a cache outside the work tree.
+# from bookworm-backports), bindgen-cli from crates.io (built by cargo in
+# the background meanwhile), and Debian's linux-source-7.3 unpacked into a
+# cache outside the work tree.
 #
 # No registry host is named here: apt sources are derived from the first
 # stanza of the machine's own /etc/apt/sources.list.d/debian.sources.
@@ -47,16 +48,26 @@ trixie_download() {
 
 # bindgen-cli is built by cargo (about 2 minutes on a new machine) in the
 # background while the packages and the trees below download: it needs
-# nothing of theirs (rustup's cargo and the machine's C compiler).
+# nothing of theirs but a C compiler and linker, which this kind of machine
+# has (without one, it starts after the apt packages, which bring them).
+# It runs in a session of its own, so that a failure here stops cargo's
+# compilers too.
 bindgen_pid=
 bindgen_log=$CACHE/bindgen-install.log
-if ! "$BINDGEN" --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
-	command -v cargo >/dev/null || die "cargo is missing: bindgen-cli $BINDGEN_VERSION is built with it (install Rust with rustup)."
+start_bindgen() {
+	[ -z "$bindgen_pid" ] || return 0
 	echo "    deps: building bindgen-cli $BINDGEN_VERSION with cargo in the background (log: $bindgen_log)"
 	bindgen_start=$(date +%s)
-	cargo install --locked --version "$BINDGEN_VERSION" bindgen-cli > "$bindgen_log" 2>&1 &
+	setsid cargo install --locked --version "$BINDGEN_VERSION" bindgen-cli > "$bindgen_log" 2>&1 < /dev/null &
 	bindgen_pid=$!
-	trap '[ -z "$bindgen_pid" ] || kill "$bindgen_pid" 2>/dev/null || true' EXIT
+	trap '[ -z "$bindgen_pid" ] || kill -TERM -- "-$bindgen_pid" 2>/dev/null || true' EXIT
+}
+need_bindgen=0
+if ! "$BINDGEN" --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
+	need_bindgen=1
+	command -v cargo >/dev/null || die "cargo is missing: bindgen-cli $BINDGEN_VERSION is built with it (install Rust with rustup)."
+	command -v setsid >/dev/null || die "setsid (util-linux) is missing."
+	! command -v cc >/dev/null || start_bindgen
 fi
 
 need_apt=0
@@ -78,7 +89,7 @@ if [ "$need_apt" = 1 ]; then
 		die "apt-get install of QEMU from bookworm-backports failed"
 	stage_end
 fi
-
+[ "$need_bindgen" = 0 ] || start_bindgen
 
 # The base tree: linux-source-7.3 from trixie-backports, downloaded with a
 # private apt state so the system's apt configuration is not touched.

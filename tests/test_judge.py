@@ -380,12 +380,11 @@ def main():
 
     # The scenarios' boot order (scenario.py --list): the long boots last.
     def scenario_list(argv, scen_dir=None):
-        env = dict(os.environ)
         code = ('import sys, scenario\n'
                 'if len(sys.argv) > 2: scenario.DIR = sys.argv.pop()\n'
                 'sys.argv = ["scenario.py", "--list", sys.argv[1]]\nscenario.main()\n')
         p = subprocess.run([sys.executable, '-c', code] + argv + ([scen_dir] if scen_dir else []),
-                           capture_output=True, text=True, env=env,
+                           capture_output=True, text=True,
                            cwd=os.path.join(HERE, '..', 'harness'))
         return p.returncode, p.stdout + p.stderr
 
@@ -402,7 +401,7 @@ def main():
                 f.write('sets = t\nkind = native\norder = -1\n')
             rc, out = scenario_list(['t'], d)
         return rc == 2 and 'order must be a number' in out, out
-    case('scenarios: an order that is not a number is refused', scenario_bad_order)
+    case('scenarios: an order that is not a number from 0 (-1) is refused', scenario_bad_order)
 
     with open(os.path.join(a.results, 'harness-judge.json'), 'w') as f:
         json.dump({'name': 'harness-judge', 'cases': cases}, f, indent=2)
