@@ -123,7 +123,16 @@ if [ -n "$mm_lines" ]; then
 		echo "<6>XP-INIT: start mm/$name $t0" > /dev/kmsg
 		echo "    KTAP version 1"
 		echo "    # Subtest: $name"
+		aslr=
 		case $bin in
+		norand:*)
+			# Address space randomisation off for this one test
+			# (harness/mm-selftests.list says why).
+			bin=${bin#norand:}
+			aslr=$(cat /proc/sys/kernel/randomize_va_space)
+			echo 0 > /proc/sys/kernel/randomize_va_space
+			# shellcheck disable=SC2086 # arguments split on spaces
+			set -- "/kselftests/mm/$bin" $args ;;
 		su:*)
 			user=${bin#su:} user=${user%%:*} bin=${bin##*:}
 			set -- su -s /bin/sh "$user" -c "/kselftests/mm/$bin $args" ;;
@@ -135,6 +144,7 @@ if [ -n "$mm_lines" ]; then
 		# not keep /init waiting; it is killed afterwards.
 		timeout -s KILL "${XP_MM_TIMEOUT:-900}" "$@" > /tmp/mm.out 2>&1 </dev/null
 		rc=$?
+		[ -z "$aslr" ] || echo "$aslr" > /proc/sys/kernel/randomize_va_space
 		# (Read by the shell itself: a command per process costs
 		# a second or two per test on Xen PV under TCG.  The shell
 		# drops the NULs between the arguments.)
