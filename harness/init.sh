@@ -131,6 +131,7 @@ if [ -n "$mm_lines" ]; then
 			bin=${bin#norand:}
 			aslr=$(cat /proc/sys/kernel/randomize_va_space)
 			echo 0 > /proc/sys/kernel/randomize_va_space
+			echo "    # norand: randomize_va_space $aslr -> $(cat /proc/sys/kernel/randomize_va_space)"
 			# shellcheck disable=SC2086 # arguments split on spaces
 			set -- "/kselftests/mm/$bin" $args ;;
 		su:*)
