@@ -101,7 +101,8 @@ done
 # The mm selftests: each one a KTAP subtest whose cases kunit.py parses
 # (its own "TAP version" line replaced by a KTAP header, as some of them
 # print none), run from /kselftests/mm with /dev/shm mounted, as root or as the user
-# the list names, killed after XP_MM_TIMEOUT seconds (default 900).
+# the list names (su:<user>:), with address space randomisation off where
+# it says norand:, killed after XP_MM_TIMEOUT seconds (default 900).
 if [ -n "$mm_missing" ]; then
 	i=$((i + 1))
 	echo "not ok $i mm_selftests # $mm_missing"
@@ -123,17 +124,15 @@ if [ -n "$mm_lines" ]; then
 		echo "<6>XP-INIT: start mm/$name $t0" > /dev/kmsg
 		echo "    KTAP version 1"
 		echo "    # Subtest: $name"
-		aslr=
 		case $bin in
 		norand:*)
-			# Address space randomisation off for this one test
-			# (harness/mm-selftests.list says why).
+			# Address space randomisation off for this one process
+			# (personality ADDR_NO_RANDOMIZE, as setarch -R;
+			# harness/mm-selftests.list says why).
 			bin=${bin#norand:}
-			aslr=$(cat /proc/sys/kernel/randomize_va_space)
-			echo 0 > /proc/sys/kernel/randomize_va_space
-			echo "    # norand: randomize_va_space $aslr -> $(cat /proc/sys/kernel/randomize_va_space)"
+			echo "    # norand: run with linux64 -R (no address space randomisation)"
 			# shellcheck disable=SC2086 # arguments split on spaces
-			set -- "/kselftests/mm/$bin" $args ;;
+			set -- linux64 -R "/kselftests/mm/$bin" $args ;;
 		su:*)
 			user=${bin#su:} user=${user%%:*} bin=${bin##*:}
 			set -- su -s /bin/sh "$user" -c "/kselftests/mm/$bin $args" ;;
@@ -145,7 +144,6 @@ if [ -n "$mm_lines" ]; then
 		# not keep /init waiting; it is killed afterwards.
 		timeout -s KILL "${XP_MM_TIMEOUT:-900}" "$@" > /tmp/mm.out 2>&1 </dev/null
 		rc=$?
-		[ -z "$aslr" ] || echo "$aslr" > /proc/sys/kernel/randomize_va_space
 		# (Read by the shell itself: a command per process costs
 		# a second or two per test on Xen PV under TCG.  The shell
 		# drops the NULs between the arguments.)
