@@ -39,8 +39,9 @@ mkdir -p "$results" "$OUT/logs"
 # the single-threaded mm selftests, Xen's boot), so they cost the run
 # little time and the boots the CPU they had.  Their output goes to
 # out/logs/series-bisect.log and is printed when they are waited for,
-# after the boots.  The long boots come last (the scenarios' order key),
-# when the prefix builds are usually done.  In a session of their own, stopped with the run.
+# after the boots.  The mm selftest boots come first (the scenarios'
+# order key): beside the prefix builds they only take longer, while the
+# race controls would miss their race more often.  In a session of their own, stopped with the run.
 bisect_pid=
 stop_bisect() {
 	[ -z "$bisect_pid" ] || kill -TERM -- "-$bisect_pid" 2>/dev/null || true

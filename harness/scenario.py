@@ -23,11 +23,11 @@ A scenario is one boot and its expectation, one file per scenario, named
   arg           one kernel argument (repeat the key for more); XP_* ones
                 configure the guest's /init and its tests
   order         where the scenario boots in its set, default 50: lower
-                first, ties broken by name.  The long boots (xen-pv-4cpu
-                80, the mm selftests 90) go after the short ones, so that
-                they usually run after the prefix builds beside the boots
-                (harness/run.sh) have ended: beside them, native-mm took
-                270-320 s instead of 162 s
+                first, ties broken by name.  The mm selftest boots
+                (native-mm 10, xen-pv-mm 20) go first: what is left of
+                the prefix builds beside the boots (harness/run.sh) only
+                makes them longer, while it makes the race controls
+                (the *-fix-off boots) miss their race more often
 
   scenario.py --list SET       the names of the scenarios in SET, in
                                boot order (order, then name)
