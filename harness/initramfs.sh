@@ -67,9 +67,9 @@ if [ "${MM_SELFTESTS:-1}" != 0 ]; then
 		-I"$ksrc" -I"$ksrc/tools/testing/selftests" -I"$mm" -I"$mmout/gen"
 		-Wno-address-of-packed-member -Wno-gnu-variable-sized-type-not-at-end
 		-fmacro-prefix-map="$mm/"= -fmacro-prefix-map="$ksrc/"=)
-	bins=$(grep -v '^#' "$list" | awk 'NF { b = $3; sub(/^su:[^:]*:/, "", b); sub(/^norand:/, "", b); print b }' | sort -u)
+	bins=$(grep -v '^#' "$list" | awk 'NF { b = $3; if (!sub(/^su:[^:]*:/, "", b)) sub(/^norand:/, "", b); print b }' | sort -u)
 	for t in $bins; do
-		[ -f "$mm/$t.c" ] || die "mm selftest $t (harness/mm-selftests.list): $mm/$t.c is missing"
+		[ -f "$mm/$t.c" ] || die "mm selftest $t (harness/mm-selftests.list): $mm/$t.c is missing (su:<user>: and norand: do not combine)"
 		srcs=("$mm/$t.c" "$mm/vm_util.c" "$mm/hugepage_settings.c")
 		case $t in uffd-*) srcs+=("$mm/uffd-common.c") ;; esac
 		libs=(-lrt -lm)

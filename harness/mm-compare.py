@@ -169,7 +169,6 @@ def main():
         print(f'mm-compare: no mm selftest case in {a.base if not bc else a.series} '
               '(was it booted with XP_MM?)', file=sys.stderr)
         sys.exit(2)
-    bad = BAD
     # "config" explains what Debian's configuration changes: only when the
     # base is Debian's kernel (stock-*); against unpatched 7.3 built with
     # the tests' own configuration, such a difference is the series'.
@@ -179,15 +178,15 @@ def main():
         return None if kind == 'config' and not stock else known_reason(known, kind, c)
 
     regress = sorted(c for c, s in bc.items() if s == 'PASS' and sc.get(c) != 'PASS')
-    new_fail = sorted(c for c, s in sc.items() if s not in bad and bc.get(c, 'SKIP') in ('SKIP',))
-    both = sorted(c for c, s in bc.items() if s not in bad and sc.get(c) not in bad + (None,))
+    new_fail = sorted(c for c, s in sc.items() if s not in BAD and bc.get(c, 'SKIP') in ('SKIP',))
+    both = sorted(c for c, s in bc.items() if s not in BAD and sc.get(c) not in BAD + (None,))
     reason = {c: why(c, 'both') for c in both}
     reason.update({c: why(c, 'config') for c in regress + new_fail})
     config = [c for c in regress + new_fail if reason[c]]
     regress = [c for c in regress if not reason[c]]
     new_fail = [c for c in new_fail if not reason[c]]
     unexplained = [c for c in both if reason[c] is None]
-    base_only = sorted(c for c, s in bc.items() if s not in bad and sc.get(c) == 'PASS')
+    base_only = sorted(c for c, s in bc.items() if s not in BAD and sc.get(c) == 'PASS')
     missing = missing_tests(base, names) + missing_tests(series, names)
     splats = [(r.run, p['label'], p['message']) for r in (base, series)
               for p in r.problems if p['label'] in SPLATS]

@@ -41,7 +41,8 @@ mkdir -p "$results" "$OUT/logs"
 # out/logs/series-bisect.log and is printed when they are waited for,
 # after the boots.  The mm selftest boots come first (the scenarios'
 # order key): beside the prefix builds they only take longer, while the
-# race controls would miss their race more often.  In a session of their own, stopped with the run.
+# race controls would miss their race more often.  In a session of their
+# own, stopped with the run.
 bisect_pid=
 stop_bisect() {
 	[ -z "$bisect_pid" ] || kill -TERM -- "-$bisect_pid" 2>/dev/null || true

@@ -378,7 +378,7 @@ def main():
         return rc == 1 and 'INCOMPLETE series' in out, out
     case('mm-compare: an incomplete boot fails it', mm_compare_incomplete)
 
-    # The scenarios' boot order (scenario.py --list): the long boots last.
+    # The scenarios' boot order (scenario.py --list): the mm selftest boots first.
     def scenario_list(argv, scen_dir=None):
         code = ('import sys, scenario\n'
                 'if len(sys.argv) > 2: scenario.DIR = sys.argv.pop()\n'
